@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# virtbus: build, test, demo and benchmark.
+#
+#   make                  build every module against the project's test kernel
+#   make KDIR=DIR         build against any kernel build tree or headers,
+#                         e.g. KDIR=/lib/modules/$(uname -r)/build
+#   make modules_install  install the modules (depmod runs) for that kernel
+#   make check            install what is missing, build, run every test
+#   make demo             boot a guest and show virtbus at work
+#   make bench            compare with the kernel's own drivers
+#   make tools            build the userspace tools
+#   make clean
+
+VIRTBUS_CACHE ?= /var/cache/virtbus
+export VIRTBUS_CACHE
+
+ifeq ($(KDIR),)
+KDIR := $(VIRTBUS_CACHE)/kbuild-6.1
+kernel_dep := test-kernel
+endif
+
+.PHONY: all modules modules_install test-kernel setup check demo bench \
+	tools clean
+
+all: modules
+
+setup:
+	@scripts/setup.sh
+
+test-kernel: setup
+	@scripts/kernel/build.sh >/dev/null
+
+modules: $(kernel_dep)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+modules_install: modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+
+tools:
+	$(MAKE) -C tools/ivshmem
+
+check:
+	@scripts/check.sh
+
+demo:
+	@scripts/demo.sh
+
+bench:
+	@scripts/bench.sh
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
+	-$(MAKE) -C tools/ivshmem clean
+	rm -rf build

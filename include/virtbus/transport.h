@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * virtbus: the transport-facing API.
+ *
+ * A transport discovers devices, gives the core access to their status,
+ * feature bits and config space, places their rings in memory the device
+ * can reach, and turns notifications and interrupts into calls both ways.
+ *
+ * The configuration channel in both directions ("the config virtqueue")
+ * is the pair config_get/config_set plus virtbus_config_changed(): the
+ * driver writes config through the transport, the device announces that
+ * config changed by an event the transport forwards. A transport may carry
+ * it on a real queue; PCI backs it with the config interrupt and config
+ * space writes.
+ */
+#ifndef _VIRTBUS_TRANSPORT_H
+#define _VIRTBUS_TRANSPORT_H
+
+#include <linux/dma-mapping.h>
+#include <virtbus/virtbus.h>
+#include <virtbus/virtqueue.h>
+
+/**
+ * struct virtbus_transport_ops - what a transport does for the core
+ * @name: the transport's name, shown in sysfs
+ * @get_status: read the device status byte
+ * @set_status: write a non-zero device status byte
+ * @reset: reset the device and wait until it reads back status 0; after
+ *	it returns the device raises no interrupt and uses no buffer
+ * @get_features: the feature bits the device offers
+ * @transport_features: optional; clear the transport bits (28..40) in
+ *	@features the transport cannot carry
+ * @finalize_features: write vdev->features to the device
+ * @config_get: read @len bytes of device config at @offset
+ * @config_set: write @len bytes of device config at @offset
+ * @config_size: optional; bytes of device config the device has
+ * @generation: optional; the config generation counter
+ * @find_vqs: create the device's queues and their interrupts
+ * @del_vqs: release them; the device has been reset
+ * @synchronize_cbs: optional; wait for running queue and config
+ *	interrupt handlers to finish
+ */
+struct virtbus_transport_ops {
+	const char *name;
+	u8 (*get_status)(struct virtbus_device *vdev);
+	void (*set_status)(struct virtbus_device *vdev, u8 status);
+	void (*reset)(struct virtbus_device *vdev);
+	u64 (*get_features)(struct virtbus_device *vdev);
+	void (*transport_features)(struct virtbus_device *vdev, u64 *features);
+	int (*finalize_features)(struct virtbus_device *vdev);
+	void (*config_get)(struct virtbus_device *vdev, unsigned int offset,
+			   void *buf, unsigned int len);
+	void (*config_set)(struct virtbus_device *vdev, unsigned int offset,
+			   const void *buf, unsigned int len);
+	unsigned int (*config_size)(struct virtbus_device *vdev);
+	u32 (*generation)(struct virtbus_device *vdev);
+	int (*find_vqs)(struct virtbus_device *vdev, unsigned int nvqs,
+			struct virtbus_vq *vqs[],
+			const struct virtbus_vq_info info[]);
+	void (*del_vqs)(struct virtbus_device *vdev);
+	void (*synchronize_cbs)(struct virtbus_device *vdev);
+};
+
+int virtbus_register_device(struct virtbus_device *vdev);
+void virtbus_unregister_device(struct virtbus_device *vdev);
+void virtbus_config_changed(struct virtbus_device *vdev);
+
+/**
+ * struct virtbus_vq_params - how a transport wants a ring built
+ * @index: queue number on the device
+ * @num: entries; a power of two no larger than VIRTBUS_RING_MAX_SIZE
+ * @align: alignment of the used ring (the legacy layout is one block)
+ * @dma_dev: the device the ring and buffers are mapped for
+ * @notify: tells the device the queue has new buffers; false if that failed
+ * @callback: the driver's used-buffer callback (may be NULL)
+ * @name: the driver's name for the queue
+ */
+struct virtbus_vq_params {
+	unsigned int index;
+	unsigned int num;
+	unsigned int align;
+	struct device *dma_dev;
+	bool (*notify)(struct virtbus_vq *vq);
+	void (*callback)(struct virtbus_vq *vq);
+	const char *name;
+};
+
+struct virtbus_vq *virtbus_vq_new(struct virtbus_device *vdev,
+				  const struct virtbus_vq_params *params);
+void virtbus_vq_del(struct virtbus_vq *vq);
+irqreturn_t virtbus_vq_interrupt(int irq, void *opaque);
+void virtbus_vq_break(struct virtbus_vq *vq);
+
+/**
+ * struct virtbus_vq_layout - where a ring lives
+ * @desc: CPU address of the descriptor table (the whole block starts here)
+ * @avail: CPU address of the available ring
+ * @used: CPU address of the used ring
+ * @desc_dma: device address of the descriptor table
+ * @avail_dma: device address of the available ring
+ * @used_dma: device address of the used ring
+ * @num: entries
+ * @size: bytes of the whole block
+ */
+struct virtbus_vq_layout {
+	void *desc, *avail, *used;
+	dma_addr_t desc_dma, avail_dma, used_dma;
+	unsigned int num;
+	size_t size;
+};
+
+void virtbus_vq_get_layout(const struct virtbus_vq *vq,
+			   struct virtbus_vq_layout *layout);
+
+#endif /* _VIRTBUS_TRANSPORT_H */

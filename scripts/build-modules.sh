@@ -1,0 +1,32 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# build-modules.sh KDIR OUTDIR [make arguments...]
+#
+# Build the virtbus modules against the kernel tree KDIR in a copy of the
+# sources under OUTDIR, so builds for several kernels live side by side.
+# Fails if the build prints any compiler warning (it runs with W=1).
+set -euo pipefail
+
+[ $# -ge 2 ] || { echo "usage: $0 KDIR OUTDIR [make args...]" >&2; exit 2; }
+kdir=$1 out=$2
+shift 2
+root=$(cd "$(dirname "$0")/.." && pwd)
+
+[ -f "$kdir/Makefile" ] || { echo "build-modules: no kernel tree at $kdir" >&2; exit 1; }
+mkdir -p "$out"
+rsync -a --delete --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
+	--exclude='*.mod' --exclude='*.mod.c' --exclude='*.order' \
+	--exclude='Module.symvers' --exclude='build.log' \
+	"$root/Kbuild" "$root/include" "$root/drivers" "$root/kunit" "$out/"
+
+log=$out/build.log
+if ! make -C "$kdir" M="$out" W=1 "$@" modules >"$log" 2>&1; then
+	grep -E 'error|Error' "$log" | head -30 >&2
+	echo "build-modules: build against $kdir failed (log: $log)" >&2
+	exit 1
+fi
+if grep -E 'warning:|WARNING:' "$log" >&2; then
+	echo "build-modules: warnings building against $kdir (log: $log)" >&2
+	exit 1
+fi

@@ -1,0 +1,172 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The test runner's bookkeeping, sourced by scripts/check.sh.
+
+n_pass=0
+n_fail=0
+n_skip=0
+n_test=0
+
+ok() {
+	n_test=$((n_test + 1)); n_pass=$((n_pass + 1))
+	echo "ok $n_test $*"
+}
+
+not_ok() {
+	n_test=$((n_test + 1)); n_fail=$((n_fail + 1))
+	echo "not ok $n_test $*"
+}
+
+skip() {
+	n_test=$((n_test + 1)); n_skip=$((n_skip + 1))
+	echo "ok $n_test $1 # SKIP $2"
+}
+
+summary() {
+	echo "$n_pass passed, $n_fail failed, $n_skip skipped"
+	[ $n_fail -eq 0 ] && [ $n_pass -gt 0 ]
+	exit $?
+}
+
+selected() {
+	# shellcheck disable=SC2053
+	[ -z "${VIRTBUS_TESTS-}" ] || [[ $1 == $VIRTBUS_TESTS ]]
+}
+
+slug() {
+	echo "$1" | tr -c 'A-Za-z0-9_.@-' '_' | sed 's/_*$//'
+}
+
+# run_step NAME COMMAND...: a build or lint step as a test.
+run_step() {
+	local name=$1 log
+	shift
+	mkdir -p build/logs
+	log=build/logs/$(slug "$name").log
+	if "$@" >"$log" 2>&1; then
+		ok "$name"
+		return 0
+	fi
+	not_ok "$name"
+	sed 's/^/#   /' "$log" | tail -25
+	return 1
+}
+
+run_host_test() {
+	local name=$1 script=$2 log rc
+	log=build/logs/$(slug "$name").log
+	mkdir -p build/logs
+	timeout --kill-after=10 600 bash "$script" >"$log" 2>&1
+	rc=$?
+	case $rc in
+	0) ok "$name" ;;
+	77) skip "$name" "$(tail -1 "$log")" ;;
+	*) not_ok "$name (exit $rc)"; sed 's/^/#   /' "$log" | tail -25 ;;
+	esac
+}
+
+# meta FILE KEY: the values of "# virtbus-KEY: value" lines of a test.
+meta() {
+	sed -n "s/^# virtbus-$2:[[:space:]]*//p" "$1"
+}
+
+# KTAP results that a guest printed between markers, judged by kunit.py.
+judge_kunit() {
+	local name=$1 log=$2 ktap json
+	ktap=${log%.log}.ktap
+	sed -n '/^VIRTBUS-KTAP-START/,/^VIRTBUS-KTAP-END/p' "$log" |
+		sed '1d;$d' | tr -d '\r' >"$ktap"
+	if ! [ -s "$ktap" ]; then
+		not_ok "$name: no KUnit results"
+		return
+	fi
+	json=${log%.log}.json
+	python3 "$kdir_src/tools/testing/kunit/kunit.py" parse --json="$json" \
+		"$ktap" >"${log%.log}.kunit" 2>&1
+	python3 - "$json" "$name" <<'PY'
+import json, sys
+data = json.load(open(sys.argv[1]))
+name = sys.argv[2]
+for suite in data["test_cases"]:
+    for case in suite["sub_groups"] if "sub_groups" in suite else []:
+        pass
+def walk(groups, prefix):
+    for g in groups:
+        print(("ok" if g["status"] == "PASS" else
+               "skip" if g["status"] == "SKIP" else "not ok"),
+              prefix + g["name"], len(g.get("test_cases", [])))
+walk(data["test_groups"] if "test_groups" in data else [], name + ": ")
+PY
+}
+
+run_one_guest() {
+	local name=$1 script=$2 kernel=$3 variant=$4 devopts=$5 test log
+	local scratch qemu append timeout rc initrd kimage
+	test=$(basename "$script" .sh)
+	log=build/logs/$(slug "$name").log
+	case $kernel in
+	test) initrd=$initrd_test; kimage=$kdir/arch/x86/boot/bzImage ;;
+	stock) initrd=$initrd_stock; kimage=/boot/vmlinuz-$stock_kver ;;
+	esac
+	scratch=$(mktemp -d /tmp/virtbus-guest.XXXXXX)
+	for i in 0 1 2 3; do truncate -s 64M "$scratch/disk$i.img"; done
+	qemu=$(meta "$script" qemu | tr '\n' ' ')
+	qemu=${qemu//@DEVICES@/$(cat scripts/tests/devices.qemu | tr '\n' ' ')}
+	qemu=${qemu//@DEVOPTS@/$devopts}
+	qemu=${qemu//@SCRATCH@/$scratch}
+	append="$(meta "$script" append | tr '\n' ' ') virtbus.variant=${variant:-none} virtbus.kernel=$kernel"
+	timeout=$(meta "$script" timeout | head -1)
+	# shellcheck disable=SC2086
+	scripts/qemu-run.sh -k "$kimage" -i "$initrd" -t "$test" -l "$log" \
+		-T "${timeout:-300}" -a "$append" -m "$scratch/monitor" -- $qemu
+	rc=$?
+	rm -rf "$scratch"
+	if [ $rc -ne 0 ]; then
+		not_ok "$name (guest exit $rc, log $log)"
+		sed -n '/^VIRTBUS-TEST-START/,/^VIRTBUS-DMESG-START/p' "$log" |
+			grep -v '^VIRTBUS' | sed 's/^/#   /' | tail -25
+		[ $rc -ge 124 ] && tail -15 "$log" | sed 's/^/#   /'
+		return
+	fi
+	if ! scripts/log-scan.sh "$log" >"$log.scan"; then
+		not_ok "$name (kernel reported a problem, log $log)"
+		sed 's/^/#   /' "$log.scan" | head -20
+		return
+	fi
+	ok "$name"
+	if grep -q '^# virtbus-kunit' "$script"; then
+		judge_kunit_into_results "$name" "$log"
+	fi
+}
+
+judge_kunit_into_results() {
+	local line status rest
+	while read -r line; do
+		case $line in
+		"ok "*) ok "${line#ok }" ;;
+		"not ok "*) not_ok "${line#not ok }" ;;
+		"skip "*) skip "${line#skip }" "skipped by KUnit" ;;
+		esac
+	done < <(judge_kunit "$1" "$2")
+}
+
+run_guest_test_file() {
+	local script=$1 test kernels variants k v vname devopts name
+	test=$(basename "$script" .sh)
+	kernels=$(meta "$script" kernels | head -1)
+	kernels=${kernels:-test stock}
+	variants=$(meta "$script" variant)
+	[ -n "$variants" ] || variants="-"
+	for k in $kernels; do
+		while read -r vname devopts; do
+			[ "$vname" = - ] && vname=
+			name=guest/$test${vname:+[$vname]}@$k
+			selected "$name" || continue
+			if [ "$k" = stock ] && [ "$have_stock" != 1 ]; then
+				not_ok "$name (no modules or initramfs for Debian's kernel)"
+				continue
+			fi
+			run_one_guest "$name" "$script" "$k" "$vname" "$devopts"
+		done <<<"$variants"
+	done
+}

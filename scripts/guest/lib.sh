@@ -1,0 +1,87 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helpers for guest tests (sourced, busybox sh). A test prints what it
+# checks and exits non-zero on the first failure.
+
+fail() {
+	echo "FAIL: $*"
+	exit 1
+}
+
+note() {
+	echo "# $*"
+}
+
+# wait_for SECONDS COMMAND...: retry COMMAND every 0.1 s until it succeeds.
+wait_for() {
+	_limit=$(($1 * 10))
+	shift
+	_i=0
+	while ! "$@" >/dev/null 2>&1; do
+		_i=$((_i + 1))
+		[ $_i -ge $_limit ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+# virtbus_dev_by_id ID: the name of the first virtbus device of that type.
+virtbus_dev_by_id() {
+	for _d in /sys/bus/virtbus/devices/*; do
+		[ -e "$_d/device" ] || continue
+		[ "$(cat "$_d/device")" = "$(printf '0x%04x' "$1")" ] && {
+			basename "$_d"
+			return 0
+		}
+	done
+	return 1
+}
+
+# driver_of DEVPATH: the name of the driver bound to a device, or nothing.
+driver_of() {
+	[ -e "$1/driver" ] && basename "$(readlink "$1/driver")"
+}
+
+# pci_devs VENDOR:DEVICE...: sysfs paths of PCI devices with those IDs.
+pci_by_id() {
+	for _p in /sys/bus/pci/devices/*; do
+		_id="$(sed 's/^0x//' "$_p/vendor"):$(sed 's/^0x//' "$_p/device")"
+		for _want in "$@"; do
+			[ "$_id" = "$_want" ] && echo "$_p"
+		done
+	done
+}
+
+# feature_bit BITSTRING N: 1 if bit N is set in a sysfs features string.
+feature_bit() {
+	echo "$1" | cut -c$(($2 + 1))
+}
+
+# features_subset SUB SUPER: every bit set in SUB is set in SUPER.
+features_subset() {
+	_i=1
+	while [ $_i -le 64 ]; do
+		if [ "$(echo "$1" | cut -c$_i)" = 1 ] &&
+		   [ "$(echo "$2" | cut -c$_i)" != 1 ]; then
+			return 1
+		fi
+		_i=$((_i + 1))
+	done
+	return 0
+}
+
+# hwrng_check NAME: select hw_random source NAME, read from /dev/hwrng and
+# check the bytes are neither constant nor the same twice.
+hwrng_check() {
+	grep -qw "$1" /sys/class/misc/hw_random/rng_available ||
+		fail "$1 not among hw_random sources: $(cat /sys/class/misc/hw_random/rng_available)"
+	echo "$1" > /sys/class/misc/hw_random/rng_current ||
+		fail "cannot select $1"
+	_a=$(dd if=/dev/hwrng bs=512 count=1 2>/dev/null | od -An -tx1 -v | tr -d ' \n')
+	_b=$(dd if=/dev/hwrng bs=512 count=1 2>/dev/null | od -An -tx1 -v | tr -d ' \n')
+	[ ${#_a} -eq 1024 ] || fail "$1: short read from /dev/hwrng (${#_a} hex digits)"
+	[ "$_a" != "$_b" ] || fail "$1: two reads returned the same bytes"
+	_distinct=$(echo "$_a" | fold -w2 | sort -u | wc -l)
+	[ "$_distinct" -gt 64 ] || fail "$1: only $_distinct distinct byte values in 512 bytes"
+	note "$1: 512 random bytes, $_distinct distinct values"
+}

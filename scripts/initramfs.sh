@@ -1,0 +1,90 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# initramfs.sh KVER MODROOT OURS OUT
+#
+# Build a test guest's initramfs for kernel KVER:
+#   - busybox, kmod, systemd-udevd and the test workloads, with the
+#     shared libraries they need, from this Debian system;
+#   - the kernel modules the tests use, with their dependencies, from
+#     MODROOT/lib/modules/KVER (a modules_install tree, or / for the
+#     installed distribution kernel);
+#   - our modules from OURS (a directory holding built .ko files) under
+#     /lib/modules/KVER/extra, and depmod run over the result;
+#   - scripts/guest/init as /init and the guest tests under /tests.
+set -euo pipefail
+
+[ $# -eq 4 ] || { echo "usage: $0 KVER MODROOT OURS OUT" >&2; exit 2; }
+kver=$1 modroot=$2 ours=$3 out=$4
+root=$(cd "$(dirname "$0")/.." && pwd)
+moddir=$modroot/lib/modules/$kver
+[ -d "$moddir" ] || { echo "initramfs: no modules at $moddir" >&2; exit 1; }
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+r=$work/root
+mkdir -p "$r"/{bin,sbin,etc,proc,sys,dev,run,tmp,root,lib/modules,usr/bin,usr/sbin}
+mkdir -p "$r"/etc/modprobe.d "$r"/lib/udev/rules.d "$r"/tests
+
+# Copy a file to the same path in the guest (following links, since the
+# host's /lib is a link into /usr and the guest's is a plain directory).
+put() {
+	mkdir -p "$r$(dirname "$1")"
+	cp -L "$1" "$r$1"
+}
+
+copy_with_libs() {
+	local f lib
+	for f in "$@"; do
+		[ -e "$f" ] || { echo "initramfs: $f missing (run scripts/setup.sh)" >&2; exit 1; }
+		put "$f"
+		for lib in $(ldd "$f" 2>/dev/null | grep -oE '/[^ ]+'); do
+			[ -e "$r$lib" ] || put "$lib"
+		done
+	done
+}
+
+cp /bin/busybox "$r/bin/busybox"
+for applet in $("$r/bin/busybox" --list); do
+	[ -e "$r/bin/$applet" ] || ln -s busybox "$r/bin/$applet"
+done
+copy_with_libs /bin/kmod /lib/systemd/systemd-udevd /bin/udevadm /usr/bin/lspci
+for t in modprobe insmod rmmod lsmod depmod modinfo; do
+	ln -sf /bin/kmod "$r/sbin/$t"
+done
+cp /lib/udev/rules.d/80-drivers.rules "$r/lib/udev/rules.d/"
+[ -e /usr/share/misc/pci.ids ] && put /usr/share/misc/pci.ids
+echo 'root:x:0:0:root:/root:/bin/sh' > "$r/etc/passwd"
+echo 'root:x:0:' > "$r/etc/group"
+
+# The kernel's own virtio stack is in the guest for side-by-side tests but
+# is never autoloaded: a test that wants it loads it by name.
+cat > "$r/etc/modprobe.d/virtbus-test.conf" <<'CONF'
+blacklist virtio_pci
+CONF
+
+# Kernel modules the tests may load, with everything they depend on.
+kmods="virtio_pci virtio_blk virtio_net virtio_console virtio_rng uio"
+mkdir -p "$r/lib/modules/$kver"
+for m in $kmods; do
+	modprobe -d "$modroot" -S "$kver" --show-depends "$m" 2>/dev/null |
+		awk '$1 == "insmod" { print $2 }'
+done | sort -u | while read -r ko; do
+	rel=${ko#"${modroot%/}"}
+	mkdir -p "$r$(dirname "$rel")"
+	cp "$ko" "$r$rel"
+done
+cp "$moddir"/modules.order "$moddir"/modules.builtin \
+	"$moddir"/modules.builtin.modinfo "$r/lib/modules/$kver/" 2>/dev/null || true
+
+mkdir -p "$r/lib/modules/$kver/extra"
+find "$ours" -name '*.ko' -exec cp {} "$r/lib/modules/$kver/extra/" \;
+depmod -b "$r" "$kver"
+
+cp "$root/scripts/guest/init" "$r/init"
+chmod +x "$r/init"
+cp -r "$root/scripts/guest/lib.sh" "$root/scripts/tests/guest" "$r/tests/"
+
+(cd "$r" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) |
+	gzip -1 > "$out.tmp"
+mv "$out.tmp" "$out"

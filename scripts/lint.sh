@@ -1,0 +1,29 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# lint.sh checkpatch KDIR: checkpatch.pl --strict over every kernel source
+# lint.sh sparse KDIR:     a C=2 build; any sparse warning fails
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+what=$1 kdir=$2
+src=${VIRTBUS_CACHE:-/var/cache/virtbus}/linux-6.1
+
+case $what in
+checkpatch)
+	files=$(git ls-files -co --exclude-standard -- 'drivers/*.[ch]' \
+		'include/*.h' 'kunit/*.[ch]')
+	# shellcheck disable=SC2086
+	perl "$src/scripts/checkpatch.pl" --strict --no-tree --terse \
+		--show-types -f $files | grep -v '^total:' || true
+	# shellcheck disable=SC2086
+	perl "$src/scripts/checkpatch.pl" --strict --no-tree --quiet -f $files
+	;;
+sparse)
+	exec scripts/build-modules.sh "$kdir" build/sparse C=2
+	;;
+*)
+	echo "usage: $0 checkpatch|sparse KDIR" >&2
+	exit 2
+	;;
+esac

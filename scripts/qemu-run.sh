@@ -1,0 +1,48 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# qemu-run.sh -k KERNEL -i INITRD -t TEST -l LOG [-T SECONDS] [-a APPEND]
+#             [-m MONITOR_SOCKET] [-- QEMU_ARGS...]
+#
+# Boot a test guest under QEMU (TCG; there is no usable KVM here) with the
+# devices in QEMU_ARGS, run guest test TEST, and exit with its status.
+# The serial console, with the guest's whole kernel log, goes to LOG.
+# Exits 124 if the guest did not finish within SECONDS (default 300) and
+# 125 if it ended without reporting a status (a panic, for example).
+set -euo pipefail
+
+timeout=300 append= monitor= kernel= initrd= test= log=
+while getopts k:i:t:l:T:a:m: opt; do
+	case $opt in
+	k) kernel=$OPTARG ;;
+	i) initrd=$OPTARG ;;
+	t) test=$OPTARG ;;
+	l) log=$OPTARG ;;
+	T) timeout=$OPTARG ;;
+	a) append=$OPTARG ;;
+	m) monitor=$OPTARG ;;
+	*) exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ "${1-}" = -- ] && shift
+for v in kernel initrd test log; do
+	[ -n "${!v}" ] || { echo "qemu-run: -${v:0:1} is required" >&2; exit 2; }
+done
+
+mon=()
+[ -n "$monitor" ] && mon=(-monitor "unix:$monitor,server=on,wait=off")
+
+set +e
+timeout --kill-after=10 "$timeout" \
+	qemu-system-x86_64 -machine pc -accel tcg -cpu max -smp 2 -m 1536 \
+	-nodefaults -nographic -no-reboot -serial stdio \
+	-kernel "$kernel" -initrd "$initrd" \
+	-append "console=ttyS0 loglevel=5 panic=-1 oops=panic nokaslr virtbus.test=$test $append" \
+	"${mon[@]}" "$@" </dev/null >"$log" 2>&1
+qrc=$?
+set -e
+[ $qrc -eq 124 ] || [ $qrc -eq 137 ] && { echo "qemu-run: guest timed out after ${timeout}s" >>"$log"; exit 124; }
+rc=$(sed -n 's/^VIRTBUS-EXIT: \([0-9]*\).*/\1/p' "$log" | tail -1)
+[ -n "$rc" ] || exit 125
+exit "$rc"

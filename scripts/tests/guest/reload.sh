@@ -1,0 +1,41 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Unload and reload every virtbus module 50 times with devices bound and
+# the rng in use; each round must rebind everything and serve random data.
+#
+# virtbus-qemu: @DEVICES@
+# virtbus-timeout: 900
+. /tests/lib.sh
+
+ROUNDS=50
+wait_for 60 grep -q '^virtbus_rng ' /proc/modules || fail "virtbus_rng not loaded"
+
+round=1
+while [ $round -le $ROUNDS ]; do
+	rng=$(virtbus_dev_by_id 4) || fail "round $round: no rng device"
+	wait_for 30 test -e "/sys/bus/virtbus/devices/$rng/driver" ||
+		fail "round $round: $rng not bound"
+	# A reader in flight while the modules go away.
+	echo "virtbus_rng.${rng#virtbus}" > /sys/class/misc/hw_random/rng_current ||
+		fail "round $round: cannot select the rng"
+	dd if=/dev/hwrng of=/dev/null bs=64 count=4 2>/dev/null ||
+		fail "round $round: reading /dev/hwrng failed"
+	dd if=/dev/hwrng of=/dev/null bs=64 count=1000000 2>/dev/null &
+	reader=$!
+	rmmod virtbus_rng || fail "round $round: rmmod virtbus_rng"
+	rmmod virtbus_pci || fail "round $round: rmmod virtbus_pci"
+	rmmod virtbus || fail "round $round: rmmod virtbus"
+	kill $reader 2>/dev/null
+	wait $reader 2>/dev/null
+	[ -d /sys/bus/virtbus ] && fail "round $round: bus still registered"
+	modprobe virtbus_pci || fail "round $round: modprobe virtbus_pci"
+	# udev loads virtbus_rng again from the new devices' modaliases.
+	wait_for 30 grep -q '^virtbus_rng ' /proc/modules ||
+		fail "round $round: virtbus_rng not reloaded by udev"
+	round=$((round + 1))
+done
+note "$ROUNDS rounds of unload and reload"
+rng=$(virtbus_dev_by_id 4) || fail "no rng device at the end"
+wait_for 30 test -e "/sys/bus/virtbus/devices/$rng/driver" || fail "$rng not bound at the end"
+hwrng_check "virtbus_rng.${rng#virtbus}"
