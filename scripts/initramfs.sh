@@ -83,7 +83,8 @@ depmod -b "$r" "$kver"
 
 cp "$root/scripts/guest/init" "$r/init"
 chmod +x "$r/init"
-cp -r "$root/scripts/guest/lib.sh" "$root/scripts/tests/guest" "$r/tests/"
+cp -r "$root/scripts/guest/lib.sh" "$root/scripts/guest/demo.sh" \
+	"$root/scripts/guest/bench.sh" "$root/scripts/tests/guest" "$r/tests/"
 
 (cd "$r" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) |
 	gzip -1 > "$out.tmp"
