@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * uio_ivshmem: Nahanni/ivshmem shared memory and doorbells for userspace.
+ *
+ * Binds QEMU's ivshmem-plain and ivshmem-doorbell (1af4:1110) and keeps
+ * the UIO layout existing Nahanni programs use: map 0 is the register BAR,
+ * map 1 the shared memory, and read() on /dev/uioN returns the cumulative
+ * event count of all vectors. Beyond that:
+ *
+ * - the shared memory is mapped write-back, not uncached: it is RAM on the
+ *   host side, and every copy through an uncached mapping is slow;
+ * - every MSI-X vector has its own handler and counter, shown in
+ *   events/vectorN on the PCI device; the files support poll() (POLLPRI),
+ *   so a program can wait for one vector and knows which one fired;
+ * - IVPosition and the vector count are in sysfs.
+ */
+#include <linux/interrupt.h>
+#include <linux/kernfs.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+#include <linux/sysfs.h>
+#include <linux/uio_driver.h>
+#include <uapi/virtbus/ivshmem.h>
+
+#define DRV_NAME	"uio_ivshmem"
+
+struct ivshmem_vector {
+	struct ivshmem_dev *ivs;
+	atomic_t count;
+	struct kernfs_node *kn;		/* events/vectorN, for poll() */
+	struct device_attribute attr;
+	char name[16];
+};
+
+struct ivshmem_dev {
+	struct uio_info info;
+	struct pci_dev *pdev;
+	void __iomem *regs;
+	unsigned int nvectors;
+	struct ivshmem_vector *vectors;
+	struct attribute **event_attrs;
+	struct attribute_group event_group;
+	bool events_added;
+};
+
+static irqreturn_t ivshmem_vector_irq(int irq, void *data)
+{
+	struct ivshmem_vector *v = data;
+
+	atomic_inc(&v->count);
+	if (v->kn)
+		kernfs_notify(v->kn);
+	uio_event_notify(&v->ivs->info);
+	return IRQ_HANDLED;
+}
+
+/*
+ * Map 0 (registers) uncached, as MMIO must be; map 1 (shared memory) with
+ * the caller's default, write-back, attributes. UIO passes the map index
+ * in vm_pgoff and has checked the length against the map's size;
+ * remap_pfn_range() marks the area VM_IO | VM_PFNMAP.
+ */
+static int ivshmem_mmap(struct uio_info *info, struct vm_area_struct *vma)
+{
+	unsigned long mi = vma->vm_pgoff;
+	struct uio_mem *mem;
+
+	if (mi >= MAX_UIO_MAPS || !info->mem[mi].size)
+		return -EINVAL;
+	mem = &info->mem[mi];
+	if (vma->vm_end - vma->vm_start > PAGE_ALIGN(mem->size))
+		return -EINVAL;
+	if (mi == VIRTBUS_IVSHMEM_UIO_MAP_REGS)
+		vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
+	return remap_pfn_range(vma, vma->vm_start, mem->addr >> PAGE_SHIFT,
+			       vma->vm_end - vma->vm_start, vma->vm_page_prot);
+}
+
+static ssize_t ivposition_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	struct ivshmem_dev *ivs = pci_get_drvdata(to_pci_dev(dev));
+
+	return sysfs_emit(buf, "%u\n",
+			  ioread32(ivs->regs + VIRTBUS_IVSHMEM_REG_IVPOSITION));
+}
+static DEVICE_ATTR_RO(ivposition);
+
+static ssize_t vectors_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	struct ivshmem_dev *ivs = pci_get_drvdata(to_pci_dev(dev));
+
+	return sysfs_emit(buf, "%u\n", ivs->nvectors);
+}
+static DEVICE_ATTR_RO(vectors);
+
+static struct attribute *ivshmem_attrs[] = {
+	&dev_attr_ivposition.attr,
+	&dev_attr_vectors.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(ivshmem);
+
+static ssize_t vector_count_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	struct ivshmem_vector *v = container_of(attr, struct ivshmem_vector,
+						attr);
+
+	return sysfs_emit(buf, "%u\n", (u32)atomic_read(&v->count));
+}
+
+static int ivshmem_add_events(struct ivshmem_dev *ivs)
+{
+	struct device *dev = &ivs->pdev->dev;
+	struct kernfs_node *dir;
+	unsigned int i;
+	int err;
+
+	ivs->event_attrs = devm_kcalloc(dev, ivs->nvectors + 1,
+					sizeof(*ivs->event_attrs), GFP_KERNEL);
+	if (!ivs->event_attrs)
+		return -ENOMEM;
+	for (i = 0; i < ivs->nvectors; i++) {
+		struct ivshmem_vector *v = &ivs->vectors[i];
+
+		snprintf(v->name, sizeof(v->name), "vector%u", i);
+		sysfs_attr_init(&v->attr.attr);
+		v->attr.attr.name = v->name;
+		v->attr.attr.mode = 0444;
+		v->attr.show = vector_count_show;
+		ivs->event_attrs[i] = &v->attr.attr;
+	}
+	ivs->event_group.name = "events";
+	ivs->event_group.attrs = ivs->event_attrs;
+	err = sysfs_create_group(&dev->kobj, &ivs->event_group);
+	if (err)
+		return err;
+	ivs->events_added = true;
+
+	/* Look the files up once: interrupt handlers cannot. */
+	dir = sysfs_get_dirent(dev->kobj.sd, "events");
+	if (!dir)
+		return -ENOENT;
+	for (i = 0; i < ivs->nvectors; i++)
+		ivs->vectors[i].kn = sysfs_get_dirent(dir, ivs->vectors[i].name);
+	kernfs_put(dir);
+	return 0;
+}
+
+static void ivshmem_remove_events(struct ivshmem_dev *ivs)
+{
+	unsigned int i;
+
+	if (!ivs->events_added)
+		return;
+	for (i = 0; i < ivs->nvectors; i++) {
+		kernfs_put(ivs->vectors[i].kn);
+		ivs->vectors[i].kn = NULL;
+	}
+	sysfs_remove_group(&ivs->pdev->dev.kobj, &ivs->event_group);
+	ivs->events_added = false;
+}
+
+/*
+ * ivshmem-doorbell interrupts arrive only through MSI-X (INTx is dead on
+ * revision 1 devices), so without MSI-X the device is memory only.
+ */
+static int ivshmem_setup_vectors(struct ivshmem_dev *ivs)
+{
+	struct pci_dev *pdev = ivs->pdev;
+	unsigned int i;
+	int n, err;
+
+	n = pci_msix_vec_count(pdev);
+	if (n <= 0) {
+		ivs->info.irq = UIO_IRQ_NONE;
+		return 0;
+	}
+	n = pci_alloc_irq_vectors(pdev, n, n, PCI_IRQ_MSIX);
+	if (n < 0) {
+		dev_warn(&pdev->dev, "no MSI-X (%d): shared memory only\n", n);
+		ivs->info.irq = UIO_IRQ_NONE;
+		return 0;
+	}
+	ivs->vectors = devm_kcalloc(&pdev->dev, n, sizeof(*ivs->vectors),
+				    GFP_KERNEL);
+	if (!ivs->vectors) {
+		pci_free_irq_vectors(pdev);
+		return -ENOMEM;
+	}
+	ivs->nvectors = n;
+	err = ivshmem_add_events(ivs);
+	if (err)
+		goto fail;
+	for (i = 0; i < ivs->nvectors; i++) {
+		ivs->vectors[i].ivs = ivs;
+		err = request_irq(pci_irq_vector(pdev, i), ivshmem_vector_irq, 0,
+				  DRV_NAME, &ivs->vectors[i]);
+		if (err)
+			goto fail_irqs;
+	}
+	/* The UIO core wakes readers; the handlers are ours. */
+	ivs->info.irq = UIO_IRQ_CUSTOM;
+	return 0;
+
+fail_irqs:
+	while (i--)
+		free_irq(pci_irq_vector(pdev, i), &ivs->vectors[i]);
+fail:
+	ivshmem_remove_events(ivs);
+	ivs->nvectors = 0;
+	pci_free_irq_vectors(pdev);
+	return err;
+}
+
+static void ivshmem_free_vectors(struct ivshmem_dev *ivs)
+{
+	unsigned int i;
+
+	for (i = 0; i < ivs->nvectors; i++)
+		free_irq(pci_irq_vector(ivs->pdev, i), &ivs->vectors[i]);
+	ivshmem_remove_events(ivs);
+	if (ivs->nvectors)
+		pci_free_irq_vectors(ivs->pdev);
+	ivs->nvectors = 0;
+}
+
+static int ivshmem_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct ivshmem_dev *ivs;
+	resource_size_t shm_len;
+	int err;
+
+	ivs = devm_kzalloc(&pdev->dev, sizeof(*ivs), GFP_KERNEL);
+	if (!ivs)
+		return -ENOMEM;
+	ivs->pdev = pdev;
+
+	err = pcim_enable_device(pdev);
+	if (err)
+		return err;
+	err = pcim_iomap_regions(pdev, BIT(VIRTBUS_IVSHMEM_BAR_REGS), DRV_NAME);
+	if (err)
+		return err;
+	/* The shared memory is claimed, but mapped only by userspace. */
+	err = pci_request_region(pdev, VIRTBUS_IVSHMEM_BAR_SHM, DRV_NAME);
+	if (err)
+		return err;
+
+	if (pci_resource_len(pdev, VIRTBUS_IVSHMEM_BAR_REGS) <
+	    VIRTBUS_IVSHMEM_REGS_SIZE ||
+	    !(pci_resource_flags(pdev, VIRTBUS_IVSHMEM_BAR_REGS) & IORESOURCE_MEM)) {
+		dev_err(&pdev->dev, "register BAR missing or too small\n");
+		err = -ENODEV;
+		goto out_shm;
+	}
+	shm_len = pci_resource_len(pdev, VIRTBUS_IVSHMEM_BAR_SHM);
+	if (!shm_len ||
+	    !(pci_resource_flags(pdev, VIRTBUS_IVSHMEM_BAR_SHM) & IORESOURCE_MEM) ||
+	    !PAGE_ALIGNED(pci_resource_start(pdev, VIRTBUS_IVSHMEM_BAR_SHM))) {
+		dev_err(&pdev->dev, "shared memory BAR missing or misplaced\n");
+		err = -ENODEV;
+		goto out_shm;
+	}
+	ivs->regs = pcim_iomap_table(pdev)[VIRTBUS_IVSHMEM_BAR_REGS];
+	pci_set_master(pdev);
+
+	ivs->info.name = DRV_NAME;
+	ivs->info.version = "1";
+	ivs->info.priv = ivs;
+	ivs->info.mmap = ivshmem_mmap;
+	ivs->info.mem[VIRTBUS_IVSHMEM_UIO_MAP_REGS] = (struct uio_mem) {
+		.name = "registers",
+		.addr = pci_resource_start(pdev, VIRTBUS_IVSHMEM_BAR_REGS),
+		.size = VIRTBUS_IVSHMEM_REGS_SIZE,
+		.memtype = UIO_MEM_PHYS,
+	};
+	ivs->info.mem[VIRTBUS_IVSHMEM_UIO_MAP_SHM] = (struct uio_mem) {
+		.name = "shmem",
+		.addr = pci_resource_start(pdev, VIRTBUS_IVSHMEM_BAR_SHM),
+		.size = shm_len,
+		.memtype = UIO_MEM_PHYS,
+	};
+	pci_set_drvdata(pdev, ivs);
+
+	err = ivshmem_setup_vectors(ivs);
+	if (err)
+		goto out_shm;
+	err = uio_register_device(&pdev->dev, &ivs->info);
+	if (err)
+		goto out_vectors;
+	dev_info(&pdev->dev, "peer %u, %pa bytes of shared memory, %u vectors\n",
+		 ioread32(ivs->regs + VIRTBUS_IVSHMEM_REG_IVPOSITION),
+		 &shm_len, ivs->nvectors);
+	return 0;
+
+out_vectors:
+	ivshmem_free_vectors(ivs);
+out_shm:
+	pci_release_region(pdev, VIRTBUS_IVSHMEM_BAR_SHM);
+	return err;
+}
+
+static void ivshmem_remove(struct pci_dev *pdev)
+{
+	struct ivshmem_dev *ivs = pci_get_drvdata(pdev);
+
+	/* No new opens or mmaps; existing mappings stay valid memory. */
+	uio_unregister_device(&ivs->info);
+	ivshmem_free_vectors(ivs);
+	pci_release_region(pdev, VIRTBUS_IVSHMEM_BAR_SHM);
+}
+
+static const struct pci_device_id ivshmem_ids[] = {
+	{ PCI_DEVICE(VIRTBUS_IVSHMEM_PCI_VENDOR, VIRTBUS_IVSHMEM_PCI_DEVICE) },
+	{ }
+};
+MODULE_DEVICE_TABLE(pci, ivshmem_ids);
+
+static struct pci_driver ivshmem_driver = {
+	.name = DRV_NAME,
+	.id_table = ivshmem_ids,
+	.probe = ivshmem_probe,
+	.remove = ivshmem_remove,
+	.dev_groups = ivshmem_groups,
+};
+module_pci_driver(ivshmem_driver);
+
+MODULE_DESCRIPTION("UIO driver for Nahanni/ivshmem shared memory and doorbells");
+MODULE_LICENSE("GPL");
