@@ -15,6 +15,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 
 [ -f "$kdir/Makefile" ] || { echo "build-modules: no kernel tree at $kdir" >&2; exit 1; }
 mkdir -p "$out"
+out=$(cd "$out" && pwd)
 rsync -a --delete --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
 	--exclude='*.mod' --exclude='*.mod.c' --exclude='*.order' \
 	--exclude='Module.symvers' --exclude='build.log' \
