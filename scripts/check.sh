@@ -46,14 +46,6 @@ if [ -f tools/ivshmem/Makefile ]; then
 		make -s -C tools/ivshmem
 fi
 
-# Host-side tests: exit 0 pass, 77 skip (reason on the last line), else fail.
-for t in scripts/tests/host/*.sh; do
-	[ -e "$t" ] || continue
-	name=host/$(basename "$t" .sh)
-	selected "$name" || continue
-	run_host_test "$name" "$t"
-done
-
 # Guest tests on the test kernel and on Debian's kernel.
 mkdir -p build/logs
 initrd_test=build/initramfs-test.cpio.gz
@@ -67,6 +59,18 @@ if [ -d build/stock ] && ls build/stock/*.ko >/dev/null 2>&1 &&
    scripts/initramfs.sh "$stock_kver" / build/stock "$initrd_stock" >build/logs/initramfs-stock.log 2>&1; then
 	have_stock=1
 fi
+
+# Host-side tests: exit 0 pass, 77 skip (reason on the last line), else
+# fail. Those that boot guests themselves (several at once) get the test
+# kernel and initramfs from the environment.
+export VIRTBUS_KERNEL=$kdir/arch/x86/boot/bzImage
+export VIRTBUS_INITRD=$root/$initrd_test
+for t in scripts/tests/host/*.sh; do
+	[ -e "$t" ] || continue
+	name=host/$(basename "$t" .sh)
+	selected "$name" || continue
+	run_host_test "$name" "$t"
+done
 
 for t in scripts/tests/guest/*.sh; do
 	run_guest_test_file "$t"

@@ -33,14 +33,20 @@ put() {
 	cp -L "$1" "$r$1"
 }
 
+# The shared libraries a host binary needs, at their paths in the guest.
+copy_libs() {
+	local lib
+	for lib in $(ldd "$1" 2>/dev/null | grep -oE '/[^ ]+'); do
+		[ -e "$r$lib" ] || put "$lib"
+	done
+}
+
 copy_with_libs() {
-	local f lib
+	local f
 	for f in "$@"; do
 		[ -e "$f" ] || { echo "initramfs: $f missing (run scripts/setup.sh)" >&2; exit 1; }
 		put "$f"
-		for lib in $(ldd "$f" 2>/dev/null | grep -oE '/[^ ]+'); do
-			[ -e "$r$lib" ] || put "$lib"
-		done
+		copy_libs "$f"
 	done
 }
 
@@ -83,8 +89,19 @@ depmod -b "$r" "$kver"
 
 cp "$root/scripts/guest/init" "$r/init"
 chmod +x "$r/init"
-cp -r "$root/scripts/guest/lib.sh" "$root/scripts/guest/demo.sh" \
-	"$root/scripts/guest/bench.sh" "$root/scripts/tests/guest" "$r/tests/"
+# Guest-side scripts: the tests, and the helpers tests driven from the
+# host (several guests at once) boot by name (/tests/NAME.sh).
+cp -r "$root/scripts/guest/." "$r/tests/"
+rm -f "$r/tests/init"
+cp -r "$root/scripts/tests/guest" "$r/tests/"
+
+# The userspace tools, when built (make -C tools/ivshmem).
+for tool in "$root/tools/ivshmem/ivshmem"; do
+	if [ -x "$tool" ]; then
+		cp "$tool" "$r/usr/bin/"
+		copy_libs "$tool"
+	fi
+done
 
 (cd "$r" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) |
 	gzip -1 > "$out.tmp"

@@ -30,6 +30,10 @@ for v in kernel initrd test log; do
 	[ -n "${!v}" ] || { echo "qemu-run: -${v:0:1} is required" >&2; exit 2; }
 done
 
+# acpi=noirq: interrupt routing from the BIOS's PIRQ table instead of the
+# ACPI _PRT method. Interpreting _PRT on every pci_enable_device() and
+# pci_disable_device() costs seconds per device under TCG with KASAN,
+# which would make module reload tests measure the AML interpreter.
 mon=()
 [ -n "$monitor" ] && mon=(-monitor "unix:$monitor,server=on,wait=off")
 
@@ -38,7 +42,7 @@ timeout --kill-after=10 "$timeout" \
 	qemu-system-x86_64 -machine pc -accel tcg -cpu max -smp 2 -m 1536 \
 	-nodefaults -nographic -no-reboot -serial stdio \
 	-kernel "$kernel" -initrd "$initrd" \
-	-append "console=ttyS0 loglevel=5 panic=-1 oops=panic nokaslr virtbus.test=$test $append" \
+	-append "console=ttyS0 acpi=noirq loglevel=5 panic=-1 oops=panic nokaslr virtbus.test=$test $append" \
 	"${mon[@]}" "$@" </dev/null >"$log" 2>&1
 qrc=$?
 set -e

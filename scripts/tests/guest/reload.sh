@@ -33,6 +33,7 @@ while [ $round -le $ROUNDS ]; do
 	# udev loads virtbus_rng again from the new devices' modaliases.
 	wait_for 30 grep -q '^virtbus_rng ' /proc/modules ||
 		fail "round $round: virtbus_rng not reloaded by udev"
+	[ $((round % 10)) -eq 0 ] && note "round $round done"
 	round=$((round + 1))
 done
 note "$ROUNDS rounds of unload and reload"
