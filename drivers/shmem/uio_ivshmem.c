@@ -31,7 +31,7 @@ struct ivshmem_vector {
 	atomic_t count;
 	struct kernfs_node *kn;		/* events/vectorN, for poll() */
 	struct device_attribute attr;
-	char name[16];
+	char name[20];			/* "vector" and up to 10 digits */
 };
 
 struct ivshmem_dev {

@@ -6,7 +6,6 @@
  */
 #include <linux/delay.h>
 #include <linux/io-64-nonatomic-lo-hi.h>
-#include <asm/unaligned.h>
 
 #include "virtbus_pci.h"
 
@@ -152,13 +151,18 @@ static bool vb_modern_config_ok(struct vb_pci_dev *vp, unsigned int offset,
 	       len <= vp->device_len - offset;
 }
 
-/* Naturally aligned fields in one access, the rest byte by byte. */
+/*
+ * Naturally aligned fields in one access, the rest byte by byte. The
+ * caller's buffer may be unaligned: values go through locals.
+ */
 static void vb_modern_config_get(struct virtbus_device *vdev,
 				 unsigned int offset, void *buf,
 				 unsigned int len)
 {
 	struct vb_pci_dev *vp = to_vb_pci(vdev);
 	void __iomem *p = vp->device + offset;
+	__le32 w[2];
+	__le16 h;
 	unsigned int i;
 
 	if (!vb_modern_config_ok(vp, offset, len)) {
@@ -166,12 +170,12 @@ static void vb_modern_config_get(struct virtbus_device *vdev,
 		return;
 	}
 	if (len == 2 && IS_ALIGNED(offset, 2)) {
-		put_unaligned(cpu_to_le16(ioread16(p)), (__le16 *)buf);
-	} else if (len == 4 && IS_ALIGNED(offset, 4)) {
-		put_unaligned(cpu_to_le32(ioread32(p)), (__le32 *)buf);
-	} else if (len == 8 && IS_ALIGNED(offset, 4)) {
-		put_unaligned(cpu_to_le32(ioread32(p)), (__le32 *)buf);
-		put_unaligned(cpu_to_le32(ioread32(p + 4)), (__le32 *)buf + 1);
+		h = cpu_to_le16(ioread16(p));
+		memcpy(buf, &h, sizeof(h));
+	} else if ((len == 4 || len == 8) && IS_ALIGNED(offset, 4)) {
+		for (i = 0; i < len / 4; i++)
+			w[i] = cpu_to_le32(ioread32(p + 4 * i));
+		memcpy(buf, w, len);
 	} else {
 		for (i = 0; i < len; i++)
 			((u8 *)buf)[i] = ioread8(p + i);
@@ -185,13 +189,17 @@ static void vb_modern_config_set(struct virtbus_device *vdev,
 	struct vb_pci_dev *vp = to_vb_pci(vdev);
 	void __iomem *p = vp->device + offset;
 	unsigned int i;
+	__le32 w;
+	__le16 h;
 
 	if (!vb_modern_config_ok(vp, offset, len))
 		return;
 	if (len == 2 && IS_ALIGNED(offset, 2)) {
-		iowrite16(le16_to_cpu(get_unaligned((__le16 *)buf)), p);
+		memcpy(&h, buf, sizeof(h));
+		iowrite16(le16_to_cpu(h), p);
 	} else if (len == 4 && IS_ALIGNED(offset, 4)) {
-		iowrite32(le32_to_cpu(get_unaligned((__le32 *)buf)), p);
+		memcpy(&w, buf, sizeof(w));
+		iowrite32(le32_to_cpu(w), p);
 	} else {
 		for (i = 0; i < len; i++)
 			iowrite8(((const u8 *)buf)[i], p + i);
