@@ -27,7 +27,14 @@ if ! make -C "$kdir" M="$out" W=1 "$@" modules >"$log" 2>&1; then
 	echo "build-modules: build against $kdir failed (log: $log)" >&2
 	exit 1
 fi
-if grep -E 'warning:|WARNING:' "$log" >&2; then
+# A compile check against a kernel tree that was only prepared (no
+# Module.symvers) cannot resolve symbols: modpost's complaints about that
+# are expected there and nothing else is.
+filter=cat
+if [ "${VIRTBUS_COMPILE_ONLY-}" = 1 ]; then
+	filter="grep -vE 'Module.symvers is missing|modpost: .* undefined!|modpost: suppressed [0-9]+ unresolved'"
+fi
+if eval "$filter" <"$log" | grep -E 'warning:|WARNING:' >&2; then
 	echo "build-modules: warnings building against $kdir (log: $log)" >&2
 	exit 1
 fi

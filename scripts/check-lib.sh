@@ -74,8 +74,9 @@ meta() {
 # kernel's kunit.py: one "ok"/"not ok"/"skip" line per suite on stdout.
 judge_kunit() {
 	local name=$1 log=$2 ktap json
-	ktap=${log%.log}.ktap
-	json=${log%.log}.json
+	# Absolute paths: kunit.py changes directory before opening them.
+	ktap=$PWD/${log%.log}.ktap
+	json=$PWD/${log%.log}.json
 	sed -n '/^VIRTBUS-KTAP-START/,/^VIRTBUS-KTAP-END/p' "$log" |
 		sed '1d;$d' | tr -d '\r' >"$ktap"
 	rm -f "$json"
