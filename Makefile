@@ -34,8 +34,16 @@ test-kernel: setup
 modules: $(kernel_dep)
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
+# kbuild skips depmod when the tree has no System.map (installed headers
+# never do), so run it here: udev and modprobe need the new aliases.
+# (Debian's headers carry the upstream version in kernel.release; the
+# release modules install under is the one compiled in.)
+KVER = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' \
+	 $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+
 modules_install: modules
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+	depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) -a $(KVER)
 
 tools:
 	$(MAKE) -C tools/ivshmem
