@@ -108,7 +108,7 @@ PY
 
 run_one_guest() {
 	local name=$1 script=$2 kernel=$3 variant=$4 devopts=$5 test log
-	local scratch qemu append timeout rc initrd kimage
+	local scratch qemu append timeout rc initrd kimage hostcheck
 	test=$(basename "$script" .sh)
 	log=build/logs/$(slug "$name").log
 	case $kernel in
@@ -127,6 +127,17 @@ run_one_guest() {
 	scripts/qemu-run.sh -k "$kimage" -i "$initrd" -t "$test" -l "$log" \
 		-T "${timeout:-300}" -a "$append" -m "$scratch/monitor" -- $qemu
 	rc=$?
+	# A test may check the host side of what the guest did (disk images
+	# in the scratch directory, say): "# virtbus-host-check: COMMAND"
+	# runs with LOG and SCRATCH set once the guest is done.
+	hostcheck=$(meta "$script" host-check | head -1)
+	if [ $rc -eq 0 ] && [ -n "$hostcheck" ] &&
+	   ! LOG=$log SCRATCH=$scratch bash -c "$hostcheck" >"$log.host" 2>&1; then
+		rm -rf "$scratch"
+		not_ok "$name (host-side check failed, see $log.host)"
+		sed 's/^/#   /' "$log.host" | tail -15
+		return
+	fi
 	rm -rf "$scratch"
 	if [ $rc -ne 0 ]; then
 		not_ok "$name (guest exit $rc, log $log)"

@@ -54,7 +54,8 @@ cp /bin/busybox "$r/bin/busybox"
 for applet in $("$r/bin/busybox" --list); do
 	[ -e "$r/bin/$applet" ] || ln -s busybox "$r/bin/$applet"
 done
-copy_with_libs /bin/kmod /lib/systemd/systemd-udevd /bin/udevadm /usr/bin/lspci
+copy_with_libs /bin/kmod /lib/systemd/systemd-udevd /bin/udevadm /usr/bin/lspci \
+	/sbin/mkfs.ext4 /sbin/e2fsck /sbin/blkdiscard /usr/bin/cmp
 for t in modprobe insmod rmmod lsmod depmod modinfo; do
 	ln -sf /bin/kmod "$r/sbin/$t"
 done
@@ -70,7 +71,7 @@ blacklist virtio_pci
 CONF
 
 # Kernel modules the tests may load, with everything they depend on.
-kmods="virtio_pci virtio_blk virtio_net virtio_console virtio_rng uio"
+kmods="virtio_pci virtio_blk virtio_net virtio_console virtio_rng uio ext4"
 mkdir -p "$r/lib/modules/$kver"
 for m in $kmods; do
 	modprobe -d "$modroot" -S "$kver" --show-depends "$m" 2>/dev/null |

@@ -1,0 +1,91 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# virtbus_blk against QEMU's virtio-blk-pci: the disk appears as vbdX with
+# the serial, block size and queue count QEMU was told; random data
+# written with direct and buffered I/O reads back and, checked from the
+# host, sits in the image; discard and write-zeroes read back zeroes (and
+# the discard punches a hole in the image); a read-only disk refuses
+# writes; a file system survives mkfs, a tree of files, fsync, unmount
+# and fsck.
+#
+# virtbus-qemu: -drive if=none,id=vbd0,file=@SCRATCH@/disk0.img,format=raw,discard=unmap,cache=writeback
+# virtbus-qemu: -device virtio-blk-pci,drive=vbd0,serial=vbdserial0,num-queues=2,logical_block_size=4096,physical_block_size=4096
+# virtbus-qemu: -drive if=none,id=vbd1,file=@SCRATCH@/disk1.img,format=raw,readonly=on
+# virtbus-qemu: -device virtio-blk-pci,drive=vbd1,serial=vbdro
+# virtbus-qemu: -drive if=none,id=vbd2,file=@SCRATCH@/disk2.img,format=raw
+# virtbus-qemu: -device virtio-blk-pci,drive=vbd2,serial=vbdfs
+# virtbus-host-check: scripts/tests/blk-host-check.sh
+. /tests/lib.sh
+
+wait_for 60 test -b /dev/vbda || fail "no /dev/vbda: $(ls /dev | tr '\n' ' ')"
+wait_for 30 test -b /dev/vbdb || fail "no /dev/vbdb"
+grep -q '^virtbus_blk ' /proc/modules || fail "virtbus_blk not loaded"
+[ -e /dev/vda ] && fail "the kernel's virtio_blk took a disk"
+
+# What QEMU was told.
+[ "$(cat /sys/block/vbda/serial)" = vbdserial0 ] ||
+	fail "serial '$(cat /sys/block/vbda/serial)'"
+[ "$(cat /sys/block/vbdb/serial)" = vbdro ] || fail "second serial"
+[ "$(cat /sys/block/vbda/queue/logical_block_size)" = 4096 ] ||
+	fail "logical block size $(cat /sys/block/vbda/queue/logical_block_size)"
+[ "$(cat /sys/block/vbda/queue/physical_block_size)" = 4096 ] ||
+	fail "physical block size"
+[ "$(ls /sys/block/vbda/mq | wc -l)" = 2 ] ||
+	fail "hardware queues: $(ls /sys/block/vbda/mq | tr '\n' ' ')"
+[ "$(cat /sys/block/vbda/size)" = $((64 * 2048)) ] ||
+	fail "size $(cat /sys/block/vbda/size) sectors"
+[ "$(cat /sys/block/vbda/queue/write_cache)" = "write back" ] ||
+	fail "write cache $(cat /sys/block/vbda/queue/write_cache)"
+note "vbda: serial, 4096-byte blocks, 2 queues, 64 MiB as configured"
+
+# Direct I/O: 4 MiB at 1 MiB; buffered: 4 MiB at 8 MiB.
+dd if=/dev/urandom of=/tmp/a bs=1M count=4 2>/dev/null
+dd if=/dev/urandom of=/tmp/b bs=1M count=4 2>/dev/null
+dd if=/tmp/a of=/dev/vbda bs=1M seek=1 oflag=direct 2>/dev/null || fail "direct write"
+dd if=/tmp/b of=/dev/vbda bs=1M seek=8 2>/dev/null || fail "buffered write"
+sync
+echo 3 > /proc/sys/vm/drop_caches
+dd if=/dev/vbda of=/tmp/a2 bs=1M skip=1 count=4 iflag=direct 2>/dev/null || fail "direct read"
+dd if=/dev/vbda of=/tmp/b2 bs=1M skip=8 count=4 2>/dev/null || fail "buffered read"
+cmp /tmp/a /tmp/a2 || fail "direct I/O data differs"
+cmp /tmp/b /tmp/b2 || fail "buffered I/O data differs"
+echo "BLK-DATA a 1 $(md5sum < /tmp/a | cut -d' ' -f1)"
+echo "BLK-DATA b 8 $(md5sum < /tmp/b | cut -d' ' -f1)"
+
+# Discard and write zeroes over data, then read zeroes back.
+dd if=/tmp/a of=/dev/vbda bs=1M seek=16 count=4 oflag=direct 2>/dev/null
+dd if=/tmp/a of=/dev/vbda bs=1M seek=24 count=4 oflag=direct 2>/dev/null
+/sbin/blkdiscard -o $((16 << 20)) -l $((4 << 20)) /dev/vbda || fail "discard"
+/sbin/blkdiscard -z -o $((24 << 20)) -l $((4 << 20)) /dev/vbda || fail "write zeroes"
+dd if=/dev/zero of=/tmp/z bs=1M count=4 2>/dev/null
+dd if=/dev/vbda of=/tmp/d bs=1M skip=16 count=4 iflag=direct 2>/dev/null
+cmp /tmp/z /tmp/d || fail "discarded range does not read zeroes"
+dd if=/dev/vbda of=/tmp/d bs=1M skip=24 count=4 iflag=direct 2>/dev/null
+cmp /tmp/z /tmp/d || fail "write-zeroes range does not read zeroes"
+
+# The read-only disk refuses writes.
+[ "$(cat /sys/block/vbdb/ro)" = 1 ] || fail "vbdb not read-only"
+dd if=/tmp/a of=/dev/vbdb bs=4k count=1 oflag=direct 2>/dev/null &&
+	fail "write to the read-only disk succeeded"
+
+# A file system, from mkfs to fsck; the host reads the files back.
+wait_for 30 test -b /dev/vbdc || fail "no /dev/vbdc"
+mkfs.ext4 -q -F /dev/vbdc >/tmp/mkfs.log 2>&1 || { cat /tmp/mkfs.log; fail "mkfs.ext4"; }
+mkdir -p /mnt
+mount -t ext4 /dev/vbdc /mnt || fail "mount"
+mkdir -p /mnt/tree/a/b /mnt/tree/c
+i=0
+while [ $i -lt 20 ]; do
+	dd if=/dev/urandom of=/mnt/tree/a/b/f$i bs=4k count=$((i + 1)) 2>/dev/null
+	i=$((i + 1))
+done
+cp /tmp/a /mnt/tree/c/big
+sync
+umount /mnt || fail "umount"
+e2fsck -fn /dev/vbdc >/tmp/fsck.log 2>&1 || { cat /tmp/fsck.log; fail "fsck found problems"; }
+mount -t ext4 -o ro /dev/vbdc /mnt || fail "remount"
+echo "BLK-FS /tree/c/big $(md5sum < /mnt/tree/c/big | cut -d' ' -f1)"
+echo "BLK-FS /tree/a/b/f7 $(md5sum < /mnt/tree/a/b/f7 | cut -d' ' -f1)"
+umount /mnt
+note "data, discard, write zeroes, read-only and ext4 checked"
