@@ -108,7 +108,7 @@ PY
 
 run_one_guest() {
 	local name=$1 script=$2 kernel=$3 variant=$4 devopts=$5 test log
-	local scratch qemu append timeout rc initrd kimage hostcheck
+	local scratch qemu append timeout rc initrd kimage hostcheck line
 	test=$(basename "$script" .sh)
 	log=build/logs/$(slug "$name").log
 	case $kernel in
@@ -123,9 +123,15 @@ run_one_guest() {
 	qemu=${qemu//@SCRATCH@/$scratch}
 	append="$(meta "$script" append | tr '\n' ' ') virtbus.variant=${variant:-none} virtbus.kernel=$kernel"
 	timeout=$(meta "$script" timeout | head -1)
+	# "# virtbus-monitor: MARKER|COMMAND" lines become monitor commands.
+	local -a mcmds=()
+	while IFS= read -r line; do
+		[ -n "$line" ] && mcmds+=(-c "$line")
+	done < <(meta "$script" monitor)
 	# shellcheck disable=SC2086
 	scripts/qemu-run.sh -k "$kimage" -i "$initrd" -t "$test" -l "$log" \
-		-T "${timeout:-300}" -a "$append" -m "$scratch/monitor" -- $qemu
+		-T "${timeout:-300}" -a "$append" -m "$scratch/monitor" \
+		"${mcmds[@]}" -- $qemu
 	rc=$?
 	# A test may check the host side of what the guest did (disk images
 	# in the scratch directory, say): "# virtbus-host-check: COMMAND"

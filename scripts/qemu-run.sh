@@ -2,17 +2,22 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # qemu-run.sh -k KERNEL -i INITRD -t TEST -l LOG [-T SECONDS] [-a APPEND]
-#             [-m MONITOR_SOCKET] [-- QEMU_ARGS...]
+#             [-m MONITOR_SOCKET [-c 'MARKER|COMMAND']...] [-- QEMU_ARGS...]
 #
 # Boot a test guest under QEMU (TCG; there is no usable KVM here) with the
 # devices in QEMU_ARGS, run guest test TEST, and exit with its status.
 # The serial console, with the guest's whole kernel log, goes to LOG.
 # Exits 124 if the guest did not finish within SECONDS (default 300) and
 # 125 if it ended without reporting a status (a panic, for example).
+#
+# Each -c sends COMMAND to the QEMU monitor (HMP) once the guest has
+# printed a line starting with MARKER (an empty MARKER: right away), so a
+# guest test can ask the host for block_resize, device_del and the like.
 set -euo pipefail
 
 timeout=300 append= monitor= kernel= initrd= test= log=
-while getopts k:i:t:l:T:a:m: opt; do
+cmds=()
+while getopts k:i:t:l:T:a:m:c: opt; do
 	case $opt in
 	k) kernel=$OPTARG ;;
 	i) initrd=$OPTARG ;;
@@ -21,6 +26,7 @@ while getopts k:i:t:l:T:a:m: opt; do
 	T) timeout=$OPTARG ;;
 	a) append=$OPTARG ;;
 	m) monitor=$OPTARG ;;
+	c) cmds+=("$OPTARG") ;;
 	*) exit 2 ;;
 	esac
 done
@@ -37,14 +43,40 @@ done
 mon=()
 [ -n "$monitor" ] && mon=(-monitor "unix:$monitor,server=on,wait=off")
 
+# Monitor commands, each after its marker shows up in the log. The
+# helper dies with the guest; every wait is bounded by the guest's.
+send_commands() {
+	local c marker cmd
+	for c in "${cmds[@]}"; do
+		marker=${c%%|*} cmd=${c#*|}
+		while [ -n "$marker" ] && ! grep -qa "^$marker" "$log" 2>/dev/null; do
+			kill -0 "$qpid" 2>/dev/null || return
+			sleep 0.2
+		done
+		while [ ! -S "$monitor" ]; do
+			kill -0 "$qpid" 2>/dev/null || return
+			sleep 0.1
+		done
+		printf '%s\n' "$cmd" | socat -t2 - "UNIX-CONNECT:$monitor" >/dev/null 2>&1
+	done
+}
+
 set +e
 timeout --kill-after=10 "$timeout" \
 	qemu-system-x86_64 -machine pc -accel tcg -cpu max -smp 2 -m 1536 \
 	-nodefaults -nographic -no-reboot -serial stdio \
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 acpi=noirq loglevel=5 panic=-1 oops=panic nokaslr virtbus.test=$test $append" \
-	"${mon[@]}" "$@" </dev/null >"$log" 2>&1
+	"${mon[@]}" "$@" </dev/null >"$log" 2>&1 &
+qpid=$!
+helper=
+if [ ${#cmds[@]} -gt 0 ] && [ -n "$monitor" ]; then
+	send_commands &
+	helper=$!
+fi
+wait "$qpid"
 qrc=$?
+[ -n "$helper" ] && kill "$helper" 2>/dev/null && wait "$helper" 2>/dev/null
 set -e
 [ $qrc -eq 124 ] || [ $qrc -eq 137 ] && { echo "qemu-run: guest timed out after ${timeout}s" >>"$log"; exit 124; }
 rc=$(sed -n 's/^VIRTBUS-EXIT: \([0-9]*\).*/\1/p' "$log" | tail -1)
