@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Unload and reload every virtbus module 50 times with devices bound and
-# the rng in use; each round must rebind everything and serve random data.
+# the rng and the disk in use; each round must rebind everything.
 #
 # virtbus-qemu: @DEVICES@
 # virtbus-timeout: 900
@@ -10,6 +10,7 @@
 
 ROUNDS=50
 wait_for 60 grep -q '^virtbus_rng ' /proc/modules || fail "virtbus_rng not loaded"
+wait_for 60 test -b /dev/vbda || fail "no /dev/vbda"
 
 round=1
 while [ $round -le $ROUNDS ]; do
@@ -23,6 +24,10 @@ while [ $round -le $ROUNDS ]; do
 		fail "round $round: reading /dev/hwrng failed"
 	dd if=/dev/hwrng of=/dev/null bs=64 count=1000000 2>/dev/null &
 	reader=$!
+	# A disk is in use until its opener goes: read it, then unload.
+	dd if=/dev/vbda of=/dev/null bs=64k count=16 iflag=direct 2>/dev/null ||
+		fail "round $round: reading /dev/vbda failed"
+	rmmod virtbus_blk || fail "round $round: rmmod virtbus_blk"
 	rmmod virtbus_rng || fail "round $round: rmmod virtbus_rng"
 	rmmod virtbus_pci || fail "round $round: rmmod virtbus_pci"
 	rmmod virtbus || fail "round $round: rmmod virtbus"
@@ -33,6 +38,8 @@ while [ $round -le $ROUNDS ]; do
 	# udev loads virtbus_rng again from the new devices' modaliases.
 	wait_for 30 grep -q '^virtbus_rng ' /proc/modules ||
 		fail "round $round: virtbus_rng not reloaded by udev"
+	wait_for 30 test -b /dev/vbda ||
+		fail "round $round: virtbus_blk did not come back"
 	[ $((round % 10)) -eq 0 ] && note "round $round done"
 	round=$((round + 1))
 done
