@@ -564,7 +564,7 @@ EXPORT_SYMBOL_NS_GPL(virtbus_vq_more_used, VIRTBUS);
 void *virtbus_vq_get_buf(struct virtbus_vq *vq, unsigned int *len)
 {
 	struct vb_vq *vb = to_vb(vq);
-	struct virtbus_ring_used_elem elem;
+	struct virtbus_ring_used_elem *elem;
 	u16 used_idx, ahead;
 	u32 id, ulen;
 	void *data;
@@ -583,9 +583,10 @@ void *virtbus_vq_get_buf(struct virtbus_vq *vq, unsigned int *len)
 	/* Read the entry only after the index that published it. */
 	vb_rmb(vb);
 
-	elem = vb->used->ring[vb->last_used_idx & (vb->num - 1)];
-	id = le32_to_cpu(elem.id);
-	ulen = le32_to_cpu(elem.len);
+	/* Each field read once: what was checked is what is used. */
+	elem = &vb->used->ring[vb->last_used_idx & (vb->num - 1)];
+	id = le32_to_cpu(READ_ONCE(elem->id));
+	ulen = le32_to_cpu(READ_ONCE(elem->len));
 	if (id >= vb->num) {
 		vb_fail(vb, "used id %u out of range (%u entries)", id, vb->num);
 		return NULL;

@@ -66,8 +66,9 @@ static inline unsigned long virtbus_ring_legacy_size(unsigned int num,
 }
 
 /*
- * With EVENT_IDX, the other side wants to hear about index @new_idx only
- * if @event_idx lies in the window (@old_idx, @new_idx] it just crossed.
+ * With EVENT_IDX, the other side asks to hear once the index moves past
+ * @event_idx: having just moved it from @old_idx to @new_idx, notify only
+ * if @event_idx lies in the window [@old_idx, @new_idx) just crossed.
  */
 static inline int virtbus_ring_need_event(__u16 event_idx, __u16 new_idx,
 					  __u16 old_idx)
