@@ -42,6 +42,7 @@ else
 fi
 run_step "lint: checkpatch --strict" scripts/lint.sh checkpatch "$kdir"
 run_step "lint: sparse (C=2)" scripts/lint.sh sparse "$kdir"
+run_step "lint: kernel-doc" scripts/lint.sh kerneldoc "$kdir"
 if [ -f tools/ivshmem/Makefile ]; then
 	run_step "build: userspace tools (-Wall -Wextra -Werror)" \
 		make -s -C tools/ivshmem

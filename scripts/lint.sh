@@ -3,6 +3,7 @@
 #
 # lint.sh checkpatch KDIR: checkpatch.pl --strict over every kernel source
 # lint.sh sparse KDIR:     a C=2 build; any sparse warning fails
+# lint.sh kerneldoc KDIR:  kernel-doc over every kernel source, silent
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -22,8 +23,16 @@ checkpatch)
 sparse)
 	exec scripts/build-modules.sh "$kdir" build/sparse C=2
 	;;
+kerneldoc)
+	# Every kerneldoc comment well formed (exported functions have one).
+	files=$(git ls-files -co --exclude-standard -- 'drivers/*.[ch]' \
+		'include/*.h')
+	# shellcheck disable=SC2086
+	out=$(perl "$src/scripts/kernel-doc" -none $files 2>&1)
+	[ -z "$out" ] || { echo "$out"; exit 1; }
+	;;
 *)
-	echo "usage: $0 checkpatch|sparse KDIR" >&2
+	echo "usage: $0 checkpatch|sparse|kerneldoc KDIR" >&2
 	exit 2
 	;;
 esac
