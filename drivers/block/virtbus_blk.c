@@ -495,6 +495,24 @@ static void vblk_set_name(struct gendisk *disk, int index)
 			 'a' + index / 26 - 1, 'a' + index % 26);
 }
 
+/*
+ * Without indirect tables a request takes a ring descriptor per segment
+ * plus two (header and status): one longer than the smallest ring could
+ * never be added, and its hardware queue would wait for room forever.
+ */
+static void vblk_clamp_segments(struct vblk *vblk)
+{
+	unsigned int i, room;
+
+	if (virtbus_has_feature(vblk->vdev, VIRTBUS_F_INDIRECT_DESC))
+		return;
+	for (i = 0; i < vblk->nqueues; i++) {
+		room = virtbus_vq_size(vblk->queues[i].vq);
+		room = room > 3 ? room - 2 : 1;
+		vblk->sg_elems = min(vblk->sg_elems, room);
+	}
+}
+
 static int vblk_probe(struct virtbus_device *vdev)
 {
 	struct queue_limits lim = { };
@@ -519,6 +537,7 @@ static int vblk_probe(struct virtbus_device *vdev)
 	err = vblk_init_queues(vblk);
 	if (err)
 		goto out_ida;
+	vblk_clamp_segments(vblk);
 
 	vblk->tag_set.ops = &vblk_mq_ops;
 	vblk->tag_set.nr_hw_queues = vblk->nqueues;
