@@ -13,6 +13,14 @@
  *   events/vectorN on the PCI device; the files support poll() (POLLPRI),
  *   so a program can wait for one vector and knows which one fired;
  * - IVPosition and the vector count are in sysfs.
+ *
+ * Order matters at both ends. The sysfs attributes exist before the UIO
+ * device is announced, so a program started by its uevent finds them;
+ * the interrupt handlers, which signal the UIO device, run only while it
+ * is registered. The module is not pinned by open device files: after
+ * uio_unregister_device() the UIO core calls nothing of ours (it checks
+ * its info pointer under its lock), so it can be unloaded while programs
+ * still hold their mappings.
  */
 #include <linux/interrupt.h>
 #include <linux/kernfs.h>
@@ -102,7 +110,10 @@ static struct attribute *ivshmem_attrs[] = {
 	&dev_attr_vectors.attr,
 	NULL,
 };
-ATTRIBUTE_GROUPS(ivshmem);
+
+static const struct attribute_group ivshmem_group = {
+	.attrs = ivshmem_attrs,
+};
 
 static ssize_t vector_count_show(struct device *dev,
 				 struct device_attribute *attr, char *buf)
@@ -167,7 +178,9 @@ static void ivshmem_remove_events(struct ivshmem_dev *ivs)
 
 /*
  * ivshmem-doorbell interrupts arrive only through MSI-X (INTx is dead on
- * revision 1 devices), so without MSI-X the device is memory only.
+ * revision 1 devices), so without MSI-X the device is memory only. The
+ * vectors and their event files are set up here; the handlers are
+ * requested only once the UIO device is registered (they signal it).
  */
 static int ivshmem_setup_vectors(struct ivshmem_dev *ivs)
 {
@@ -193,36 +206,46 @@ static int ivshmem_setup_vectors(struct ivshmem_dev *ivs)
 		return -ENOMEM;
 	}
 	ivs->nvectors = n;
-	err = ivshmem_add_events(ivs);
-	if (err)
-		goto fail;
-	for (i = 0; i < ivs->nvectors; i++) {
+	for (i = 0; i < ivs->nvectors; i++)
 		ivs->vectors[i].ivs = ivs;
-		err = request_irq(pci_irq_vector(pdev, i), ivshmem_vector_irq, 0,
-				  DRV_NAME, &ivs->vectors[i]);
-		if (err)
-			goto fail_irqs;
+	err = ivshmem_add_events(ivs);
+	if (err) {
+		ivshmem_remove_events(ivs);
+		ivs->nvectors = 0;
+		pci_free_irq_vectors(pdev);
+		return err;
 	}
 	/* The UIO core wakes readers; the handlers are ours. */
 	ivs->info.irq = UIO_IRQ_CUSTOM;
 	return 0;
+}
 
-fail_irqs:
-	while (i--)
-		free_irq(pci_irq_vector(pdev, i), &ivs->vectors[i]);
-fail:
-	ivshmem_remove_events(ivs);
-	ivs->nvectors = 0;
-	pci_free_irq_vectors(pdev);
-	return err;
+static void ivshmem_free_irqs(struct ivshmem_dev *ivs, unsigned int n)
+{
+	while (n--)
+		free_irq(pci_irq_vector(ivs->pdev, n), &ivs->vectors[n]);
+}
+
+/* Only with the UIO device registered: the handlers signal it. */
+static int ivshmem_request_irqs(struct ivshmem_dev *ivs)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < ivs->nvectors; i++) {
+		err = request_irq(pci_irq_vector(ivs->pdev, i),
+				  ivshmem_vector_irq, 0, DRV_NAME,
+				  &ivs->vectors[i]);
+		if (err) {
+			ivshmem_free_irqs(ivs, i);
+			return err;
+		}
+	}
+	return 0;
 }
 
 static void ivshmem_free_vectors(struct ivshmem_dev *ivs)
 {
-	unsigned int i;
-
-	for (i = 0; i < ivs->nvectors; i++)
-		free_irq(pci_irq_vector(ivs->pdev, i), &ivs->vectors[i]);
 	ivshmem_remove_events(ivs);
 	if (ivs->nvectors)
 		pci_free_irq_vectors(ivs->pdev);
@@ -287,19 +310,33 @@ static int ivshmem_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	};
 	pci_set_drvdata(pdev, ivs);
 
-	err = ivshmem_setup_vectors(ivs);
+	err = sysfs_create_group(&pdev->dev.kobj, &ivshmem_group);
 	if (err)
 		goto out_shm;
-	err = uio_register_device(&pdev->dev, &ivs->info);
+	err = ivshmem_setup_vectors(ivs);
+	if (err)
+		goto out_group;
+	/*
+	 * No owner: open files and mappings do not pin the module (see the
+	 * top of the file).
+	 */
+	err = __uio_register_device(NULL, &pdev->dev, &ivs->info);
 	if (err)
 		goto out_vectors;
+	err = ivshmem_request_irqs(ivs);
+	if (err)
+		goto out_uio;
 	dev_info(&pdev->dev, "peer %u, %pa bytes of shared memory, %u vectors\n",
 		 ioread32(ivs->regs + VIRTBUS_IVSHMEM_REG_IVPOSITION),
 		 &shm_len, ivs->nvectors);
 	return 0;
 
+out_uio:
+	uio_unregister_device(&ivs->info);
 out_vectors:
 	ivshmem_free_vectors(ivs);
+out_group:
+	sysfs_remove_group(&pdev->dev.kobj, &ivshmem_group);
 out_shm:
 	pci_release_region(pdev, VIRTBUS_IVSHMEM_BAR_SHM);
 	return err;
@@ -309,9 +346,15 @@ static void ivshmem_remove(struct pci_dev *pdev)
 {
 	struct ivshmem_dev *ivs = pci_get_drvdata(pdev);
 
-	/* No new opens or mmaps; existing mappings stay valid memory. */
+	/* No handler runs past this: none signals a UIO device gone. */
+	ivshmem_free_irqs(ivs, ivs->nvectors);
+	/*
+	 * No new opens or mmaps; waiters wake with an error; existing
+	 * mappings stay valid memory.
+	 */
 	uio_unregister_device(&ivs->info);
 	ivshmem_free_vectors(ivs);
+	sysfs_remove_group(&pdev->dev.kobj, &ivshmem_group);
 	pci_release_region(pdev, VIRTBUS_IVSHMEM_BAR_SHM);
 }
 
@@ -326,7 +369,6 @@ static struct pci_driver ivshmem_driver = {
 	.id_table = ivshmem_ids,
 	.probe = ivshmem_probe,
 	.remove = ivshmem_remove,
-	.dev_groups = ivshmem_groups,
 };
 module_pci_driver(ivshmem_driver);
 
