@@ -2,17 +2,19 @@
 /*
  * libivshmem guest backend: an ivshmem PCI device bound to a UIO driver.
  *
- * The plain UIO convention (Nahanni's uio_ivshmem): map 0 is BAR0 (the
- * registers), map 1 the shared memory, mmap() offset N * page size picks
- * map N; read() of /dev/uioN returns the cumulative interrupt count with
- * all vectors merged. The sysfs attributes of the UIO device give the
- * map sizes and the current count.
+ * The UIO convention (Nahanni's uio_ivshmem, kept by virtbus's): map 0 is
+ * BAR0 (the registers), map 1 the shared memory, mmap() offset N * page
+ * size picks map N; read() of /dev/uioN returns the cumulative interrupt
+ * count with all vectors merged. The sysfs attributes of the UIO device
+ * give the map sizes and the current count.
  *
- * Per-vector waiting is kept behind one seam: uio->vec_fds. When the UIO
- * driver learns to hand out one eventfd per vector (an ioctl binding an
- * eventfd to a vector, or one node per vector), uio_bind_vectors() fills
- * it and uio_wait() takes the same eventfd path as the host backend
- * (ivshmem__wait_eventfds); nothing else changes.
+ * virtbus's uio_ivshmem adds, on the PCI device (/sys/dev/char/MAJ:MIN/
+ * device/): "vectors", the number of MSI-X vectors, and events/vectorK,
+ * one cumulative counter per vector that supports poll() (POLLPRI when
+ * it changed since the file was last read). With those, waiting is per
+ * vector: the backend keeps each counter file open, polls the ones it
+ * waits for and re-reads a file that signals. Without them (another UIO
+ * driver, such as Nahanni's), it falls back to the merged counter.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,12 +43,14 @@ struct uio {
 	volatile __u32 *regs;
 	void *mem_map;
 	size_t mem_len;
-	uint32_t last;		/* event count seen so far */
-	bool rearm;		/* re-enable the interrupt before waiting */
-	/* per-vector eventfds, once the driver offers them (see above) */
+	uint32_t last;		/* merged event count seen so far */
+	/* per-vector counters (events/vectorK), or n_vec = 0: merged only */
 	int *vec_fds;
-	int n_vec_fds;
-	unsigned int rr;
+	uint32_t *vec_last;	/* each counter's value seen so far */
+	int n_vec;
+	unsigned int rr;	/* where a wait for any vector starts */
+	struct pollfd *pfd;	/* scratch for waiting: n_vec + 1 */
+	int *pvec;
 };
 
 static const struct ivshmem_ops uio_ops;
@@ -86,6 +90,31 @@ static int read_sysfs_u64(const char *dir, const char *name, uint64_t *v)
 	return util_parse_u64(buf, v, 0);
 }
 
+/*
+ * Read an open counter file from its start. Reading also tells sysfs
+ * that this file has seen the current state: poll() reports POLLPRI
+ * again only after the next change. ENODEV once the device is gone.
+ */
+static int read_counter(int fd, uint32_t *count)
+{
+	char buf[32];
+	uint64_t v;
+	ssize_t n;
+
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	if (n < 0)
+		return -1;
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		n--;
+	buf[n] = 0;
+	if (util_parse_u64(buf, &v, 0) < 0) {
+		errno = EIO;
+		return -1;
+	}
+	*count = (uint32_t)v;
+	return 0;
+}
+
 /* Map UIO map @n; returns the address of its first byte. */
 static void *uio_map(struct uio *u, int n, void **map, size_t *map_len,
 		     size_t *size)
@@ -119,9 +148,10 @@ static void *uio_map(struct uio *u, int n, void **map, size_t *map_len,
 }
 
 /*
- * The vector count is the MSI-X table size, from the capability list in
- * config space (only root reads past byte 64); else the count of MSI
- * interrupts the driver allocated. ivshmem-plain has no MSI-X: 0.
+ * Another UIO driver (Nahanni's, uio_pci_generic) does not say how many
+ * vectors there are: take the MSI-X table size from the capability list
+ * in config space (only root reads past byte 64). ivshmem-plain has no
+ * MSI-X: 0.
  */
 static int uio_count_vectors(struct uio *u)
 {
@@ -167,49 +197,87 @@ static int uio_ring(struct ivshmem *h, int peer, int vector)
 	return 0;
 }
 
-static void uio_fill(struct ivshmem *h, struct ivshmem__fdset *set)
+static int wait_left(int timeout_ms, uint64_t deadline)
 {
-	struct uio *u = to_uio(h);
-
-	set->fds = u->vec_fds;
-	set->n = u->n_vec_fds;
-	set->aux_fd = -1;
+	return timeout_ms < 0 ? -1 : timeout_ms == 0 ? 0 :
+	       util_ms_left(deadline);
 }
 
-static void uio_aux(struct ivshmem *h)
+/*
+ * The per-vector counters. Each waits in poll() for POLLPRI on the
+ * counter files it watches; /dev/uioN is polled too, for no event but
+ * its error: the UIO core wakes it and reports POLLERR when the device
+ * goes away (unbind, unload), which ends the wait with ENODEV.
+ *
+ * Only the counter that is consumed is read: reading a file clears its
+ * POLLPRI, so another vector that signalled at the same time keeps it
+ * and is reported by the next wait.
+ */
+static int uio_wait_vectors(struct uio *u, int vector, int timeout_ms,
+			    int *vector_out)
 {
-	(void)h;
+	uint64_t deadline = 0;
+	uint32_t count, delta;
+	int npfd, i, j, v, r;
+
+	if (timeout_ms > 0)
+		deadline = util_now_ns() + (uint64_t)timeout_ms * 1000000u;
+	for (;;) {
+		npfd = 0;
+		for (j = 0; j < (vector >= 0 ? 1 : u->n_vec); j++) {
+			v = vector >= 0 ? vector :
+			    (int)((u->rr + (unsigned int)j) %
+				  (unsigned int)u->n_vec);
+			u->pfd[npfd].fd = u->vec_fds[v];
+			u->pfd[npfd].events = POLLPRI;
+			u->pvec[npfd++] = v;
+		}
+		u->pfd[npfd].fd = u->fd;
+		u->pfd[npfd].events = 0;
+		u->pvec[npfd++] = -1;
+		r = poll(u->pfd, (nfds_t)npfd, wait_left(timeout_ms, deadline));
+		if (r < 0)
+			return -1;
+		for (i = 0; r > 0 && i < npfd; i++) {
+			if (!u->pfd[i].revents)
+				continue;
+			v = u->pvec[i];
+			if (v < 0) {
+				errno = ENODEV;	/* the device went away */
+				return -1;
+			}
+			if (read_counter(u->vec_fds[v], &count) < 0)
+				return -1;
+			delta = count - u->vec_last[v];
+			if (!delta)
+				continue;	/* seen already */
+			u->vec_last[v] = count;
+			u->rr = (unsigned int)v + 1;
+			*vector_out = v;
+			ivshmem__acquire();
+			return delta > INT32_MAX ? INT32_MAX : (int)delta;
+		}
+		if (timeout_ms == 0 ||
+		    (timeout_ms > 0 && !util_ms_left(deadline)))
+			return 0;
+	}
 }
 
-/* The merged counter: any vector. */
-static int uio_wait_any(struct uio *u, int timeout_ms, int *vector_out)
+/* Another UIO driver: the merged counter, any vector. */
+static int uio_wait_merged(struct uio *u, int timeout_ms, int *vector_out)
 {
 	uint64_t deadline = 0;
 	struct pollfd pfd;
 	uint32_t count, delta;
 	ssize_t n;
-	int r, left;
+	int r;
 
 	if (timeout_ms > 0)
 		deadline = util_now_ns() + (uint64_t)timeout_ms * 1000000u;
 	for (;;) {
-		if (u->rearm) {
-			/*
-			 * Drivers with irqcontrol mask until told; others
-			 * refuse (ENOSYS, EIO), which is fine.
-			 */
-			uint32_t one = 1;
-
-			if (write(u->fd, &one, sizeof(one)) < 0 &&
-			    errno != ENOSYS && errno != EIO && errno != EINVAL)
-				return -1;
-			u->rearm = false;
-		}
-		left = timeout_ms < 0 ? -1 : timeout_ms == 0 ? 0 :
-		       util_ms_left(deadline);
 		pfd.fd = u->fd;
 		pfd.events = POLLIN;
-		r = poll(&pfd, 1, left);
+		r = poll(&pfd, 1, wait_left(timeout_ms, deadline));
 		if (r < 0)
 			return -1;
 		if (r == 0)
@@ -218,11 +286,10 @@ static int uio_wait_any(struct uio *u, int timeout_ms, int *vector_out)
 		if (n < 0 && errno == EAGAIN)
 			continue;
 		if (n != (ssize_t)sizeof(count)) {
-			if (n >= 0)
-				errno = EIO;
+			if (n >= 0 || errno == EIO)
+				errno = ENODEV;
 			return -1;
 		}
-		u->rearm = true;
 		delta = count - u->last;
 		u->last = count;
 		if (delta) {
@@ -245,26 +312,67 @@ static int uio_wait(struct ivshmem *h, int vector, int timeout_ms,
 		errno = ERANGE;
 		return -1;
 	}
-	if (u->n_vec_fds)
-		return ivshmem__wait_eventfds(h, vector, timeout_ms,
-					      vector_out, &u->rr, uio_fill,
-					      uio_aux);
+	if (u->n_vec)
+		return uio_wait_vectors(u, vector, timeout_ms, vector_out);
+	if (h->nvectors == 0) {
+		/* ivshmem-plain: nothing ever rings */
+		if (poll(NULL, 0, timeout_ms) < 0)
+			return -1;
+		return 0;
+	}
 	/* one merged counter: only "any", or vector 0 of a 1-vector device */
 	if (vector > 0 || (vector == 0 && h->nvectors != 1)) {
 		errno = ENOTSUP;
 		return -1;
 	}
-	return uio_wait_any(u, timeout_ms, vector_out);
+	return uio_wait_merged(u, timeout_ms, vector_out);
 }
 
 /*
- * Per-vector events: none yet. A future uio_ivshmem that offers them
- * gets probed here and fills u->vec_fds[0..nvectors-1].
+ * virtbus's uio_ivshmem: the vector count from "vectors", one counter
+ * file per vector, read once now so that a wait reports only what
+ * arrives after the open. Returns 0, 1 if the driver has no such files
+ * (fall back to the merged counter), -1 on error (EMFILE...).
  */
-static void uio_bind_vectors(struct uio *u)
+static int uio_open_vectors(struct uio *u)
 {
-	u->vec_fds = NULL;
-	u->n_vec_fds = 0;
+	char dir[192], path[256];
+	uint64_t n;
+	int i;
+
+	snprintf(dir, sizeof(dir), "%s/device", u->sysfs);
+	if (read_sysfs_u64(dir, "vectors", &n) < 0)
+		return 1;
+	if (n > IVSHMEM_VECTORS_MAX) {
+		errno = ENODEV;
+		return -1;
+	}
+	u->pub.nvectors = (int)n;
+	if (!n)
+		return 0;
+	u->vec_fds = malloc(n * sizeof(*u->vec_fds));
+	u->vec_last = calloc(n, sizeof(*u->vec_last));
+	u->pfd = calloc(n + 1, sizeof(*u->pfd));
+	u->pvec = calloc(n + 1, sizeof(*u->pvec));
+	if (!u->vec_fds || !u->vec_last || !u->pfd || !u->pvec)
+		return -1;
+	for (i = 0; i < (int)n; i++) {
+		snprintf(path, sizeof(path), "%s/events/vector%d", dir, i);
+		u->vec_fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (u->vec_fds[i] < 0)
+			break;
+		u->n_vec = i + 1;
+		if (read_counter(u->vec_fds[i], &u->vec_last[i]) < 0)
+			return -1;
+	}
+	if (u->n_vec == (int)n)
+		return 0;
+	if (errno != ENOENT)
+		return -1;
+	for (i = 0; i < u->n_vec; i++)
+		close(u->vec_fds[i]);
+	u->n_vec = 0;
+	return 1;
 }
 
 static int uio_peers(struct ivshmem *h, int *list, int max)
@@ -302,9 +410,12 @@ static void uio_close(struct ivshmem *h)
 	struct uio *u = to_uio(h);
 	int i;
 
-	for (i = 0; i < u->n_vec_fds; i++)
+	for (i = 0; i < u->n_vec; i++)
 		close(u->vec_fds[i]);
 	free(u->vec_fds);
+	free(u->vec_last);
+	free(u->pfd);
+	free(u->pvec);
 	if (u->regs_map)
 		munmap(u->regs_map, u->regs_len);
 	if (u->mem_map)
@@ -330,18 +441,20 @@ static bool uio_is_ivshmem(struct uio *u)
 
 struct ivshmem *ivshmem__uio_open(const char *path)
 {
+	char maps[192];
 	struct stat st;
 	struct uio *u;
 	uint64_t ev;
 	size_t regs_size;
 	__u32 pos;
-	int saved;
+	int saved, r;
 
 	u = calloc(1, sizeof(*u));
 	if (!u)
 		return NULL;
 	u->pub.ops = &uio_ops;
 	u->pub.id = -1;
+	u->pub.nvectors = -1;
 	u->fd = open(path, O_RDWR | O_CLOEXEC);
 	if (u->fd < 0)
 		goto fail;
@@ -349,18 +462,11 @@ struct ivshmem *ivshmem__uio_open(const char *path)
 		goto fail;
 	snprintf(u->sysfs, sizeof(u->sysfs), "/sys/dev/char/%u:%u",
 		 major(st.st_rdev), minor(st.st_rdev));
-	if (access(u->sysfs, F_OK) < 0 || !uio_is_ivshmem(u)) {
-		errno = ENODEV;
+	snprintf(maps, sizeof(maps), "%s/maps", u->sysfs);
+	if (access(u->sysfs, F_OK) < 0 || !uio_is_ivshmem(u) ||
+	    access(maps, F_OK) < 0) {
+		errno = ENODEV;	/* not an ivshmem UIO device */
 		goto fail;
-	}
-	{
-		char maps[192];
-
-		snprintf(maps, sizeof(maps), "%s/maps", u->sysfs);
-		if (access(maps, F_OK) < 0) {
-			errno = ENODEV;	/* not a UIO device */
-			goto fail;
-		}
 	}
 	u->regs = uio_map(u, VIRTBUS_IVSHMEM_UIO_MAP_REGS, &u->regs_map,
 			  &u->regs_len, &regs_size);
@@ -376,11 +482,13 @@ struct ivshmem *ivshmem__uio_open(const char *path)
 		goto fail;
 	pos = u->regs[VIRTBUS_IVSHMEM_REG_IVPOSITION / 4];
 	u->pub.id = pos <= VIRTBUS_IVSHMEM_PEER_MAX ? (int)pos : -1;
-	u->pub.nvectors = uio_count_vectors(u);
 	if (read_sysfs_u64(u->sysfs, "event", &ev) == 0)
 		u->last = (uint32_t)ev;
-	u->rearm = true;
-	uio_bind_vectors(u);
+	r = uio_open_vectors(u);
+	if (r < 0)
+		goto fail;
+	if (r > 0 && u->pub.nvectors < 0)
+		u->pub.nvectors = uio_count_vectors(u);
 	return &u->pub;
 fail:
 	saved = errno;

@@ -6,14 +6,27 @@
  * The two meet in a mailbox at OFFSET: the echo peer publishes its ID
  * there, the pinger writes its ID and a sequence number, rings; the echo
  * copies the sequence number into ack and rings back.
+ *
+ * The bandwidth is measured through this peer's mapping of the memory
+ * (cached, write-back, in a guest over virtbus's uio_ivshmem), as the
+ * limit between two buffers in ordinary RAM, and in a guest also through
+ * the PCI resource file of the memory BAR (resource2: uncached, as
+ * Nahanni's driver mapped it; root only).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <uapi/virtbus/ivshmem.h>
 
 #include "cli.h"
 #include "util.h"
@@ -178,21 +191,83 @@ static double copy_rate(void *dst, const void *src, size_t len)
 	return (double)len * reps / (1 << 20) / (t / 1e9);
 }
 
-static void bandwidth(unsigned char *region, size_t len)
+/*
+ * A guest's memory BAR through its PCI resource file, which sysfs maps
+ * uncached: /sys/class/uio/uioN/device/resource2. NULL (and a reason)
+ * if it cannot be mapped.
+ */
+static void *map_uncached(size_t size, size_t *map_len, const char **why)
+{
+	const char *where = cli_device ? cli_device : getenv("IVSHMEM_DEVICE");
+	char dev[PATH_MAX], path[PATH_MAX + 64];
+	const char *name;
+	struct stat st;
+	void *p;
+	int fd;
+
+	if (!where || !realpath(where, dev)) {
+		*why = "no device";
+		return NULL;
+	}
+	name = strrchr(dev, '/');
+	snprintf(path, sizeof(path), "/sys/class/uio/%s/device/resource%d",
+		 name ? name + 1 : dev, VIRTBUS_IVSHMEM_BAR_SHM);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0 || (size_t)st.st_size < size) {
+		*why = fd < 0 ? strerror(errno) : "resource file too small";
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED) {
+		*why = strerror(errno);
+		return NULL;
+	}
+	*map_len = size;
+	return p;
+}
+
+static void bandwidth(struct ivshmem *h, unsigned char *region, size_t len)
 {
 	struct util_pattern pat;
-	unsigned char *buf = malloc(len);
+	unsigned char *buf = malloc(len), *ram = malloc(len), *uc;
+	size_t size, uc_len, off;
+	const char *why = "";
 	char sz[32];
 
-	if (!buf)
+	if (!buf || !ram)
 		cli_fail("out of memory");
+	util_size_str(len, sz, sizeof(sz));
 	util_pattern_init(&pat, 1);
 	util_pattern_fill(&pat, buf, len);
-	printf("memcpy %s into shared memory: %.0f MiB/s\n",
-	       util_size_str(len, sz, sizeof(sz)), copy_rate(region, buf, len));
-	printf("memcpy %s from shared memory: %.0f MiB/s\n",
-	       util_size_str(len, sz, sizeof(sz)), copy_rate(buf, region, len));
+	memcpy(ram, buf, len);
+	printf("memcpy %s into shared memory: %.0f MiB/s\n", sz,
+	       copy_rate(region, buf, len));
+	printf("memcpy %s from shared memory: %.0f MiB/s\n", sz,
+	       copy_rate(buf, region, len));
+	printf("memcpy %s within RAM: %.0f MiB/s\n", sz,
+	       copy_rate(ram, buf, len));
+	if (strcmp(ivshmem_backend(h), "uio")) {
+		free(buf);
+		free(ram);
+		return;
+	}
+	off = (size_t)(region - (unsigned char *)ivshmem_mem(h, &size));
+	uc = map_uncached(size, &uc_len, &why);
+	if (!uc) {
+		printf("uncached: not measured (resource%d: %s)\n",
+		       VIRTBUS_IVSHMEM_BAR_SHM, why);
+	} else {
+		printf("memcpy %s into shared memory uncached: %.0f MiB/s\n",
+		       sz, copy_rate(uc + off, buf, len));
+		printf("memcpy %s from shared memory uncached: %.0f MiB/s\n",
+		       sz, copy_rate(buf, uc + off, len));
+		munmap(uc, uc_len);
+	}
 	free(buf);
+	free(ram);
 }
 
 static int cmd_bench(int argc, char **argv)
@@ -264,7 +339,7 @@ static int cmd_bench(int argc, char **argv)
 	else
 		latency(h, (struct mbox *)(mem + off), peer, vector,
 			iters ? iters : 1000);
-	bandwidth(mem + off + MBOX_SIZE, (size_t)len);
+	bandwidth(h, mem + off + MBOX_SIZE, (size_t)len);
 	ivshmem_close(h);
 	return 0;
 }
@@ -292,8 +367,11 @@ const struct cli_cmd cli_bench_cmd = {
 "    Without --echo, measures ITER doorbell round trips to the echo peer\n"
 "    (after a short warm-up) and prints the minimum, median, 99th\n"
 "    percentile and maximum in microseconds; then the memcpy bandwidth\n"
-"    into and out of SIZE bytes of shared memory, in MiB/s. Without an\n"
-"    echo peer only the bandwidth is measured.\n"
+"    into and out of SIZE bytes of shared memory, in MiB/s, and between\n"
+"    two buffers in RAM (the limit). In a guest, as root, also through\n"
+"    an uncached mapping of the same memory (the PCI resource file of\n"
+"    its BAR, as Nahanni's driver mapped it). Without an echo peer only\n"
+"    the bandwidth is measured.\n"
 "\n"
 "    bench uses the shared memory from OFFSET: 4 KiB of mailbox, then\n"
 "    SIZE bytes it overwrites. Do not run it on memory in use.\n"

@@ -206,6 +206,9 @@ ring_failed(struct ivshmem *h, int peer, int vector)
 	case ENXIO:
 		cli_usage("peer %d is not connected", peer);
 	case ERANGE:
+		if (n == 0)
+			cli_usage("vector %d is out of range: the device has no interrupt vectors (ivshmem-plain?)",
+				  vector);
 		if (n > 0)
 			cli_usage("vector %d is out of range: the peers have %d vector%s (0..%d)",
 				  vector, n, n == 1 ? "" : "s", n - 1);
@@ -397,6 +400,8 @@ static int cmd_wait(int argc, char **argv)
 		cli_usage("unexpected argument '%s'", argv[cli_optind]);
 	h = cli_open();
 	nv = ivshmem_nvectors(h);
+	if (nv == 0)
+		cli_usage("the device has no interrupt vectors (ivshmem-plain?): nothing to wait for");
 	if (vector >= 0 && nv >= 0 && vector >= nv)
 		cli_usage("vector %ld is out of range: the peers have %d vector%s",
 			  vector, nv, nv == 1 ? "" : "s");
@@ -414,6 +419,9 @@ static int cmd_wait(int argc, char **argv)
 				continue;
 			if (errno == ENOTSUP)
 				cli_usage("this device merges all vectors: wait without -v");
+			if (errno == ENODEV)
+				cli_fail("the device went away (driver unbound or unloaded) after %ld of %ld interrupt%s",
+					 seen, count, count == 1 ? "" : "s");
 			cli_fail("%s", strerror(errno));
 		}
 		if (r == 0) {
@@ -449,20 +457,23 @@ static const struct cli_cmd wait_cmd = {
 "DESCRIPTION\n"
 "    Waits until COUNT interrupts have arrived and prints one line per\n"
 "    wake-up, \"vector=V count=N\": N interrupts on vector V that\n"
-"    coalesced while nobody was looking. A guest over a plain UIO\n"
-"    driver sees all vectors merged and prints \"vector=any\". When\n"
-"    standard error is a terminal it first says which peer ID it has.\n"
+"    coalesced while nobody was looking. Only interrupts that arrive\n"
+"    after it started count. A guest over virtbus's uio_ivshmem tells\n"
+"    the vectors apart; over another UIO driver (Nahanni's) it sees them\n"
+"    merged and prints \"vector=any\". When standard error is a terminal\n"
+"    it first says which peer ID it has.\n"
 "\n"
 "OPTIONS\n"
-"    -v VECTOR  wait on this vector only (default: any); not possible\n"
-"               on a guest whose device has more than one vector\n"
+"    -v VECTOR  wait on this vector only (default: any); over a UIO\n"
+"               driver that merges vectors, only with a single vector\n"
 "    -t MS      give up after MS milliseconds in all (default: never)\n"
 "    -c COUNT   the number of interrupts to wait for (default 1)\n"
 "    -q         print nothing\n"
 "\n"
 "EXIT STATUS\n"
-"    0 once COUNT interrupts arrived, 1 on timeout or failure, 2 on a\n"
-"    usage error.\n"
+"    0 once COUNT interrupts arrived, 1 on timeout or failure (in a\n"
+"    guest also when the device goes away), 2 on a usage error (also:\n"
+"    a device without vectors, ivshmem-plain).\n"
 "\n"
 "EXAMPLE\n"
 "    ivshmem wait -v 2 -t 5000     wait up to 5 s for vector 2\n",
@@ -561,16 +572,52 @@ static const struct cli_cmd dump_cmd = {
 static const struct cli_cmd fill_cmd;
 static const struct cli_cmd check_cmd;
 
+int cli_pattern(unsigned char *mem, uint64_t len, uint64_t seed, bool check,
+		struct cli_pattern_result *res)
+{
+	struct util_pattern pat;
+	unsigned char *buf;
+	uint64_t pos;
+	size_t n, i;
+
+	memset(res, 0, sizeof(*res));
+	buf = malloc(1 << 16);
+	if (!buf)
+		return -1;
+	util_pattern_init(&pat, seed);
+	for (pos = 0; pos < len; pos += n) {
+		n = len - pos < (1 << 16) ? (size_t)(len - pos) : 1 << 16;
+		util_pattern_fill(&pat, buf, n);
+		if (!check) {
+			memcpy(mem + pos, buf, n);
+			res->crc = util_crc32(res->crc, buf, n);
+			continue;
+		}
+		res->crc = util_crc32(res->crc, mem + pos, n);
+		if (!memcmp(mem + pos, buf, n))
+			continue;
+		for (i = 0; i < n; i++) {
+			if (mem[pos + i] == buf[i])
+				continue;
+			if (!res->bad++) {
+				res->first = pos + i;
+				res->got = mem[pos + i];
+				res->want = buf[i];
+			}
+		}
+	}
+	free(buf);
+	return 0;
+}
+
 static int fill_or_check(int argc, char **argv, bool check)
 {
 	const struct cli_cmd *cmd = check ? &check_cmd : &fill_cmd;
-	unsigned char *mem, *buf;
-	uint64_t off, len, seed, pos, bad = 0, first = 0;
-	unsigned char got = 0, want = 0;
-	struct util_pattern pat;
+	struct cli_pattern_result res;
+	uint64_t off, len, seed;
+	unsigned char *mem;
 	struct ivshmem *h;
-	uint32_t crc = 0;
-	size_t size, n, i;
+	size_t size;
 
 	while (cli_getopt(argc, argv, "", cmd) != -1)
 		;
@@ -586,38 +633,15 @@ static int fill_or_check(int argc, char **argv, bool check)
 	h = cli_open();
 	mem = ivshmem_mem(h, &size);
 	cli_check_range(off, len, size);
-	buf = malloc(1 << 16);
-	if (!buf)
+	if (cli_pattern(mem + off, len, seed, check, &res) < 0)
 		cli_fail("out of memory");
-	util_pattern_init(&pat, seed);
-	for (pos = 0; pos < len; pos += n) {
-		n = len - pos < (1 << 16) ? (size_t)(len - pos) : 1 << 16;
-		util_pattern_fill(&pat, buf, n);
-		if (!check) {
-			memcpy(mem + off + pos, buf, n);
-			crc = util_crc32(crc, buf, n);
-			continue;
-		}
-		crc = util_crc32(crc, mem + off + pos, n);
-		if (!memcmp(mem + off + pos, buf, n))
-			continue;
-		for (i = 0; i < n; i++) {
-			if (mem[off + pos + i] == buf[i])
-				continue;
-			if (!bad++) {
-				first = off + pos + i;
-				got = mem[off + pos + i];
-				want = buf[i];
-			}
-		}
-	}
-	free(buf);
-	printf("crc32 0x%08x\n", crc);
+	printf("crc32 0x%08x\n", res.crc);
 	ivshmem_close(h);
-	if (bad)
+	if (res.bad)
 		cli_fail("%llu of %llu bytes differ, the first at offset 0x%llx (0x%02x, expected 0x%02x)",
-			 (unsigned long long)bad, (unsigned long long)len,
-			 (unsigned long long)first, got, want);
+			 (unsigned long long)res.bad, (unsigned long long)len,
+			 (unsigned long long)(off + res.first), res.got,
+			 res.want);
 	return 0;
 }
 
@@ -719,14 +743,46 @@ static void print_peers(const int *list, int n)
 	printf("\n");
 }
 
+/* monitor -i: fill/check OFFSET LEN SEED through this peer's mapping */
+static void monitor_pattern(struct ivshmem *h, char **argv, bool check)
+{
+	struct cli_pattern_result res;
+	uint64_t off, len, seed;
+	unsigned char *mem;
+	size_t size;
+
+	mem = ivshmem_mem(h, &size);
+	if (util_parse_u64(argv[1], &off, 1) < 0 ||
+	    util_parse_u64(argv[2], &len, 1) < 0 ||
+	    util_parse_u64(argv[3], &seed, 0) < 0) {
+		printf("error %s: bad offset, length or seed\n", argv[0]);
+		return;
+	}
+	if (off > size || len > size - off) {
+		printf("error %s: beyond the shared memory\n", argv[0]);
+		return;
+	}
+	if (cli_pattern(mem + off, len, seed, check, &res) < 0) {
+		printf("error %s: out of memory\n", argv[0]);
+		return;
+	}
+	if (res.bad)
+		printf("error check: crc32 0x%08x: %llu bytes differ, the first at offset 0x%llx\n",
+		       res.crc, (unsigned long long)res.bad,
+		       (unsigned long long)(off + res.first));
+	else
+		printf("%s crc32 0x%08x\n", check ? "checked" : "filled",
+		       res.crc);
+}
+
 static void monitor_command(struct ivshmem *h, char *line, bool *quit)
 {
-	char *argv[4], *save = NULL, *tok;
+	char *argv[5], *save = NULL, *tok;
 	int argc = 0, *list;
 	long peer, vector;
 	int n;
 
-	for (tok = strtok_r(line, " \t\r\n", &save); tok && argc < 4;
+	for (tok = strtok_r(line, " \t\r\n", &save); tok && argc < 5;
 	     tok = strtok_r(NULL, " \t\r\n", &save))
 		argv[argc++] = tok;
 	if (!argc)
@@ -753,15 +809,18 @@ static void monitor_command(struct ivshmem *h, char *line, bool *quit)
 			       strerror(errno));
 		else
 			printf("rang %ld %ld\n", peer, vector);
+	} else if ((!strcmp(argv[0], "fill") || !strcmp(argv[0], "check")) &&
+		   argc == 4) {
+		monitor_pattern(h, argv, argv[0][0] == 'c');
 	} else {
-		printf("error: unknown command (ring PEER VECTOR, peers, quit)\n");
+		printf("error: unknown command (ring PEER VECTOR, peers, fill/check OFFSET LEN SEED, quit)\n");
 	}
 }
 
 static int cmd_monitor(int argc, char **argv)
 {
 	long timeout = -1;
-	bool cmds = false, quit = false, in_eof = false;
+	bool cmds = false, quit = false, in_eof = false, gone = false;
 	struct ivshmem *h;
 	uint64_t deadline = 0;
 	struct ivshmem_event ev[64];
@@ -801,10 +860,20 @@ static int cmd_monitor(int argc, char **argv)
 		slice = cmds && !in_eof ? 20 : 100;
 		if (left < 0 || left > slice)
 			left = slice;
-		r = ivshmem_wait(h, -1, left, &v);
-		if (r < 0 && errno != EINTR)
-			cli_fail("%s", strerror(errno));
-		if (r > 0) {
+		if (gone) {
+			/* keep the mapping, and take commands, until told */
+			r = poll(NULL, 0, left);
+		} else {
+			r = ivshmem_wait(h, -1, left, &v);
+			if (r < 0 && errno == ENODEV) {
+				printf("device gone\n");
+				gone = true;
+				continue;
+			}
+			if (r < 0 && errno != EINTR)
+				cli_fail("%s", strerror(errno));
+		}
+		if (r > 0 && !gone) {
 			if (v >= 0)
 				printf("irq vector=%d count=%d\n", v, r);
 			else
@@ -866,11 +935,17 @@ static const struct cli_cmd monitor_cmd = {
 "      join ID / leave ID      a peer came or went (host only)\n"
 "      irq vector=V count=N    N interrupts arrived on vector V\n"
 "      server gone             the server closed the connection\n"
+"      device gone             the guest's device went away (driver\n"
+"                              unbound or unloaded); the mapping stays\n"
 "\n"
 "    With -i it also reads commands from standard input, one a line:\n"
 "\n"
 "      ring PEER VECTOR        answers \"rang PEER VECTOR\" or \"error ...\"\n"
 "      peers                   answers \"peers ID...\"\n"
+"      fill OFFSET LEN SEED    writes the pattern of 'ivshmem fill' through\n"
+"                              this peer's mapping: \"filled crc32 0x...\"\n"
+"      check OFFSET LEN SEED   verifies it: \"checked crc32 0x...\", or\n"
+"                              \"error check: ...\" on a mismatch\n"
 "      quit                    leaves\n"
 "\n"
 "OPTIONS\n"
@@ -889,6 +964,7 @@ static const struct cli_cmd monitor_cmd = {
 static const struct cli_cmd *const commands[] = {
 	&info_cmd, &ring_cmd, &wait_cmd, &dump_cmd, &fill_cmd, &check_cmd,
 	&monitor_cmd, &cli_bench_cmd, &cli_send_cmd, &cli_recv_cmd,
+	&cli_read_cmd, &cli_write_cmd, &cli_watch_cmd,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

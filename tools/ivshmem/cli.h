@@ -5,6 +5,7 @@
 #ifndef IVSHMEM_CLI_H
 #define IVSHMEM_CLI_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "libivshmem.h"
@@ -57,9 +58,26 @@ void cli_check_range(uint64_t off, uint64_t len, size_t size);
  */
 int cli_wait(struct ivshmem *h, int vector, int timeout_ms);
 
+/*
+ * Write (or, with @check, verify) the pattern of "ivshmem fill" over
+ * @len bytes at @mem; bytes counted from @mem. -1 if out of memory.
+ */
+struct cli_pattern_result {
+	uint32_t crc;		/* CRC-32 of what was written or found */
+	uint64_t bad;		/* check: bytes that differ */
+	uint64_t first;		/* check: offset of the first one */
+	unsigned char got, want;
+};
+
+int cli_pattern(unsigned char *mem, uint64_t len, uint64_t seed, bool check,
+		struct cli_pattern_result *res);
+
 /* The commands in other files. */
 extern const struct cli_cmd cli_bench_cmd;
 extern const struct cli_cmd cli_send_cmd;
 extern const struct cli_cmd cli_recv_cmd;
+extern const struct cli_cmd cli_read_cmd;
+extern const struct cli_cmd cli_write_cmd;
+extern const struct cli_cmd cli_watch_cmd;
 
 #endif /* IVSHMEM_CLI_H */

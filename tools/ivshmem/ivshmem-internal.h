@@ -36,9 +36,8 @@ struct ivshmem *ivshmem__host_open(const char *path);
 struct ivshmem *ivshmem__uio_open(const char *path);
 
 /*
- * Waiting on a set of per-vector eventfds: the host backend's own vectors
- * today, and the guest backend's once the UIO driver offers one eventfd
- * per vector. fill() is called before every poll, so the set may change
+ * Waiting on a set of per-vector eventfds: the host backend's own
+ * vectors. fill() is called before every poll, so the set may change
  * while waiting; aux_fd (>= 0) is polled too, and aux() is called when it
  * is readable (the host backend processes server messages there).
  */

@@ -58,8 +58,10 @@ int ivshmem_id(struct ivshmem *h);
  * ivshmem_nvectors - the vectors every peer has
  *
  * Host backend: the number of eventfds the server gave this peer. Guest
- * backend: the MSI-X table size of the device, or -1 with ENOTSUP if it
- * cannot be read (sysfs config space is readable by root only).
+ * backend: the "vectors" attribute of virtbus's uio_ivshmem (0 for
+ * ivshmem-plain); over another UIO driver the MSI-X table size of the
+ * device, or -1 with ENOTSUP if it cannot be read (sysfs config space is
+ * readable by root only).
  */
 int ivshmem_nvectors(struct ivshmem *h);
 
@@ -87,13 +89,20 @@ int ivshmem_ring(struct ivshmem *h, int peer, int vector);
  * Returns the number of interrupts consumed (>= 1; interrupts on one
  * vector coalesce while nobody waits), 0 on timeout, -1 on error (EINTR
  * if a signal arrived, ERANGE for a vector out of range, ENOTSUP when
- * the backend cannot wait on a single vector). Everything the ringing
- * peer wrote before ringing is visible when this returns.
+ * the backend cannot wait on a single vector, ENODEV when the guest's
+ * device went away: the driver was unbound or unloaded). Everything the
+ * ringing peer wrote before ringing is visible when this returns. Only
+ * interrupts that arrived after ivshmem_open() count.
  *
  * The host backend also processes the server's messages while waiting,
- * so the peer list stays current. The guest backend over a plain UIO
- * driver sees one merged event counter: it waits for any vector and
- * accepts a single vector only if the device has exactly one.
+ * so the peer list stays current. The guest backend over virtbus's
+ * uio_ivshmem waits per vector (sysfs events/vectorK) and reports the
+ * vector; a wait for any vector starts its scan at a rotating vector, so
+ * a busy one does not starve the others. On a device without vectors
+ * (ivshmem-plain) a wait only times out. Over another UIO driver there
+ * is one merged event counter: the guest backend waits for any vector
+ * (@vector_out -1) and accepts a single vector only if the device has
+ * exactly one.
  */
 int ivshmem_wait(struct ivshmem *h, int vector, int timeout_ms,
 		 int *vector_out);
