@@ -7,7 +7,7 @@
 #     and guest to host ("ivshmem bench" against "ivshmem bench --echo");
 #   - memcpy bandwidth in a guest through uio_ivshmem's cached mapping of
 #     the shared memory, through an uncached mapping of the same memory
-#     (the BAR's PCI resource file, as Nahanni's driver mapped it) and
+#     (UIO map 2, as Nahanni's driver mapped the memory) and
 #     between two buffers in guest RAM (the limit); the same on the host.
 # Prints the raw lines and the ratios. Never a test. Under TCG nothing
 # is cached or uncached for real (QEMU does not model caches), so the

@@ -66,7 +66,8 @@ static irqreturn_t ivshmem_vector_irq(int irq, void *data)
 
 /*
  * Map 0 (registers) uncached, as MMIO must be; map 1 (shared memory) with
- * the caller's default, write-back, attributes. UIO passes the map index
+ * the caller's default, write-back, attributes; map 2 (the same memory)
+ * uncached, as Nahanni's driver mapped it. UIO passes the map index
  * in vm_pgoff and has checked the length against the map's size;
  * remap_pfn_range() marks the area VM_IO | VM_PFNMAP.
  */
@@ -80,7 +81,8 @@ static int ivshmem_mmap(struct uio_info *info, struct vm_area_struct *vma)
 	mem = &info->mem[mi];
 	if (vma->vm_end - vma->vm_start > PAGE_ALIGN(mem->size))
 		return -EINVAL;
-	if (mi == VIRTBUS_IVSHMEM_UIO_MAP_REGS)
+	if (mi == VIRTBUS_IVSHMEM_UIO_MAP_REGS ||
+	    mi == VIRTBUS_IVSHMEM_UIO_MAP_SHM_UNCACHED)
 		vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
 	return remap_pfn_range(vma, vma->vm_start, mem->addr >> PAGE_SHIFT,
 			       vma->vm_end - vma->vm_start, vma->vm_page_prot);
@@ -308,6 +310,10 @@ static int ivshmem_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		.size = shm_len,
 		.memtype = UIO_MEM_PHYS,
 	};
+	ivs->info.mem[VIRTBUS_IVSHMEM_UIO_MAP_SHM_UNCACHED] =
+		ivs->info.mem[VIRTBUS_IVSHMEM_UIO_MAP_SHM];
+	ivs->info.mem[VIRTBUS_IVSHMEM_UIO_MAP_SHM_UNCACHED].name =
+		"shmem-uncached";
 	pci_set_drvdata(pdev, ivs);
 
 	err = sysfs_create_group(&pdev->dev.kobj, &ivshmem_group);

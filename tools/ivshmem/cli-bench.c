@@ -10,8 +10,8 @@
  * The bandwidth is measured through this peer's mapping of the memory
  * (cached, write-back, in a guest over virtbus's uio_ivshmem), as the
  * limit between two buffers in ordinary RAM, and in a guest also through
- * the PCI resource file of the memory BAR (resource2: uncached, as
- * Nahanni's driver mapped it; root only).
+ * an uncached mapping of the same memory (UIO map 2 of virtbus's
+ * uio_ivshmem: as Nahanni's driver mapped the memory).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -191,41 +191,62 @@ static double copy_rate(void *dst, const void *src, size_t len)
 	return (double)len * reps / (1 << 20) / (t / 1e9);
 }
 
-/*
- * A guest's memory BAR through its PCI resource file, which sysfs maps
- * uncached: /sys/class/uio/uioN/device/resource2. NULL (and a reason)
- * if it cannot be mapped.
- */
-static void *map_uncached(size_t size, size_t *map_len, const char **why)
+/* Map @path at @offset, @size bytes; NULL and a reason on failure. */
+static void *map_file(const char *path, off_t offset, size_t size,
+		      const char **why)
 {
-	const char *where = cli_device ? cli_device : getenv("IVSHMEM_DEVICE");
-	char dev[PATH_MAX], path[PATH_MAX + 64];
-	const char *name;
-	struct stat st;
 	void *p;
 	int fd;
 
-	if (!where || !realpath(where, dev)) {
-		*why = "no device";
-		return NULL;
-	}
-	name = strrchr(dev, '/');
-	snprintf(path, sizeof(path), "/sys/class/uio/%s/device/resource%d",
-		 name ? name + 1 : dev, VIRTBUS_IVSHMEM_BAR_SHM);
 	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0 || (size_t)st.st_size < size) {
-		*why = fd < 0 ? strerror(errno) : "resource file too small";
-		if (fd >= 0)
-			close(fd);
+	if (fd < 0) {
+		*why = strerror(errno);
 		return NULL;
 	}
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, offset);
 	close(fd);
 	if (p == MAP_FAILED) {
 		*why = strerror(errno);
 		return NULL;
 	}
-	*map_len = size;
+	return p;
+}
+
+/*
+ * A guest's shared memory mapped uncached: UIO map 2 of virtbus's
+ * uio_ivshmem, else (another UIO driver) the PCI resource file of the
+ * memory BAR, which sysfs maps uncached but kernels with
+ * CONFIG_IO_STRICT_DEVMEM refuse while a driver owns the BAR. NULL (and
+ * a reason) if neither can be mapped.
+ */
+static void *map_uncached(size_t size, const char **why)
+{
+	const char *where = cli_device ? cli_device : getenv("IVSHMEM_DEVICE");
+	char dev[PATH_MAX], path[PATH_MAX + 64], name[32] = "";
+	const char *base;
+	FILE *f;
+	void *p;
+
+	if (!where || !realpath(where, dev)) {
+		*why = "no device";
+		return NULL;
+	}
+	base = strrchr(dev, '/');
+	base = base ? base + 1 : dev;
+	snprintf(path, sizeof(path), "/sys/class/uio/%s/maps/map%d/name",
+		 base, VIRTBUS_IVSHMEM_UIO_MAP_SHM_UNCACHED);
+	f = fopen(path, "re");
+	if (f) {
+		if (!fgets(name, sizeof(name), f))
+			name[0] = 0;
+		fclose(f);
+	}
+	if (!strcmp(name, "shmem-uncached\n"))
+		return map_file(dev, (off_t)VIRTBUS_IVSHMEM_UIO_MAP_SHM_UNCACHED *
+				sysconf(_SC_PAGESIZE), size, why);
+	snprintf(path, sizeof(path), "/sys/class/uio/%s/device/resource%d",
+		 base, VIRTBUS_IVSHMEM_BAR_SHM);
+	p = map_file(path, 0, size, why);
 	return p;
 }
 
@@ -233,7 +254,7 @@ static void bandwidth(struct ivshmem *h, unsigned char *region, size_t len)
 {
 	struct util_pattern pat;
 	unsigned char *buf = malloc(len), *ram = malloc(len), *uc;
-	size_t size, uc_len, off;
+	size_t size, off;
 	const char *why = "";
 	char sz[32];
 
@@ -255,16 +276,20 @@ static void bandwidth(struct ivshmem *h, unsigned char *region, size_t len)
 		return;
 	}
 	off = (size_t)(region - (unsigned char *)ivshmem_mem(h, &size));
-	uc = map_uncached(size, &uc_len, &why);
+	uc = map_uncached(size, &why);
 	if (!uc) {
-		printf("uncached: not measured (resource%d: %s)\n",
-		       VIRTBUS_IVSHMEM_BAR_SHM, why);
+		printf("uncached: not measured (%s)\n", why);
 	} else {
 		printf("memcpy %s into shared memory uncached: %.0f MiB/s\n",
 		       sz, copy_rate(uc + off, buf, len));
 		printf("memcpy %s from shared memory uncached: %.0f MiB/s\n",
 		       sz, copy_rate(buf, uc + off, len));
-		munmap(uc, uc_len);
+		/* the two mappings must show the same memory */
+		util_pattern_init(&pat, 2);
+		util_pattern_fill(&pat, uc + off, len);
+		if (memcmp(uc + off, region, len))
+			cli_fail("the uncached mapping shows other memory than the cached one");
+		munmap(uc, size);
 	}
 	free(buf);
 	free(ram);
@@ -369,9 +394,11 @@ const struct cli_cmd cli_bench_cmd = {
 "    percentile and maximum in microseconds; then the memcpy bandwidth\n"
 "    into and out of SIZE bytes of shared memory, in MiB/s, and between\n"
 "    two buffers in RAM (the limit). In a guest, as root, also through\n"
-"    an uncached mapping of the same memory (the PCI resource file of\n"
-"    its BAR, as Nahanni's driver mapped it). Without an echo peer only\n"
-"    the bandwidth is measured.\n"
+"    an uncached mapping of the same memory (UIO map 2 of uio_ivshmem,\n"
+"    as Nahanni's driver mapped the memory; over another UIO driver the\n"
+"    PCI resource file of the BAR), and checks that both mappings show\n"
+"    the same bytes. Without an echo peer only the bandwidth is\n"
+"    measured.\n"
 "\n"
 "    bench uses the shared memory from OFFSET: 4 KiB of mailbox, then\n"
 "    SIZE bytes it overwrites. Do not run it on memory in use.\n"

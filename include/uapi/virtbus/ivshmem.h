@@ -58,9 +58,12 @@ struct virtbus_ivshmem_regs {
  * The UIO convention (Nahanni's uio_ivshmem, kept by virtbus's): map 0 is
  * BAR0, map 1 the shared memory; mmap() offset N * page size selects map
  * N. read() of /dev/uioN returns the cumulative 32-bit interrupt count,
- * all vectors merged.
+ * all vectors merged. virtbus adds map 2: the same shared memory mapped
+ * uncached, as Nahanni's driver mapped map 1, for programs that rely on
+ * that and for comparing the two.
  */
 #define VIRTBUS_IVSHMEM_UIO_MAP_REGS		0
 #define VIRTBUS_IVSHMEM_UIO_MAP_SHM		1
+#define VIRTBUS_IVSHMEM_UIO_MAP_SHM_UNCACHED	2
 
 #endif /* _UAPI_VIRTBUS_IVSHMEM_H */

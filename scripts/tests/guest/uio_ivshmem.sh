@@ -26,6 +26,10 @@ u=/sys/class/uio/${dev#/dev/}
 wait_for 10 test -c "$dev" || fail "no $dev node"
 [ "$(cat "$u/maps/map0/size")" = 0x0000000000000100 ] || fail "map0 size $(cat "$u/maps/map0/size")"
 [ "$(cat "$u/maps/map1/size")" = 0x0000000000400000 ] || fail "map1 size $(cat "$u/maps/map1/size")"
+# map 2: the same memory, uncached
+[ "$(cat "$u/maps/map2/name")" = shmem-uncached ] || fail "map2 is '$(cat "$u/maps/map2/name")'"
+[ "$(cat "$u/maps/map2/size")" = "$(cat "$u/maps/map1/size")" ] || fail "map2 size"
+[ "$(cat "$u/maps/map2/addr")" = "$(cat "$u/maps/map1/addr")" ] || fail "map2 address"
 [ "$(cat "$u/device/ivposition")" = 0 ] || fail "ivposition $(cat "$u/device/ivposition")"
 [ "$(cat "$u/device/vectors")" = 0 ] || fail "vectors $(cat "$u/device/vectors")"
 mode=$(ls -l "$dev" | cut -c1-10)
@@ -35,6 +39,10 @@ ivshmem -d "$dev" info || fail "ivshmem info"
 sum=$(ivshmem -d "$dev" fill 0 1M 7) || fail "fill"
 echo "UIO-FILL $sum"
 ivshmem -d "$dev" check 0 1M 7 >/dev/null || fail "check after fill"
+# the uncached map shows the same memory (bench checks, without a peer)
+ivshmem -d "$dev" bench -o 2M -s 1M >/tmp/bench.log 2>&1 || { cat /tmp/bench.log; fail "bench"; }
+grep -q 'into shared memory uncached' /tmp/bench.log || { cat /tmp/bench.log; fail "no uncached mapping"; }
+ivshmem -d "$dev" check 0 1M 7 >/dev/null || fail "bench wrote outside its range"
 ivshmem -d "$dev" dump 4M 16 >/dev/null 2>&1
 [ $? -eq 2 ] || fail "a dump beyond the memory was not a usage error"
 
