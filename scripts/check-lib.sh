@@ -117,6 +117,11 @@ run_one_guest() {
 	esac
 	scratch=$(mktemp -d /tmp/virtbus-guest.XXXXXX)
 	for i in 0 1 2 3; do truncate -s 64M "$scratch/disk$i.img"; done
+	# "# virtbus-initrd: fio": the tools archive appended to the initramfs.
+	if [ -n "$(meta "$script" initrd)" ]; then
+		cat "$initrd" "$initrd_tools" >"$scratch/initrd.gz"
+		initrd=$scratch/initrd.gz
+	fi
 	qemu=$(meta "$script" qemu | tr '\n' ' ')
 	qemu=${qemu//@DEVICES@/$(cat scripts/tests/devices.qemu | tr '\n' ' ')}
 	qemu=${qemu//@DEVOPTS@/$devopts}

@@ -56,6 +56,12 @@ if ! scripts/initramfs.sh "$kver" "$kdir/modroot" build/test "$initrd_test" >bui
 	not_ok "build: test guest initramfs (see build/logs/initramfs-test.log)"
 	summary
 fi
+# Large workloads (fio), appended for the tests that ask for them.
+initrd_tools=build/initramfs-tools.cpio.gz
+if ! scripts/initramfs.sh --tools "$initrd_tools" /usr/bin/fio >build/logs/initramfs-tools.log 2>&1; then
+	not_ok "build: guest tools archive (see build/logs/initramfs-tools.log)"
+	summary
+fi
 have_stock=0
 if [ -d build/stock ] && ls build/stock/*.ko >/dev/null 2>&1 &&
    scripts/initramfs.sh "$stock_kver" / build/stock "$initrd_stock" >build/logs/initramfs-stock.log 2>&1; then

@@ -12,19 +12,25 @@
 #   - our modules from OURS (a directory holding built .ko files) under
 #     /lib/modules/KVER/extra, and depmod run over the result;
 #   - scripts/guest/init as /init and the guest tests under /tests.
+#
+# initramfs.sh --tools OUT PROGRAM...
+#
+# Build an archive of just the PROGRAMs and their shared libraries, to
+# be appended to a guest's initramfs (the kernel unpacks concatenated
+# archives in order). Large workloads such as fio (70 MB of libraries in
+# Debian's build) go there, so that only the tests that need them pay
+# for unpacking them at every boot.
 set -euo pipefail
 
-[ $# -eq 4 ] || { echo "usage: $0 KVER MODROOT OURS OUT" >&2; exit 2; }
-kver=$1 modroot=$2 ours=$3 out=$4
-root=$(cd "$(dirname "$0")/.." && pwd)
-moddir=$modroot/lib/modules/$kver
-[ -d "$moddir" ] || { echo "initramfs: no modules at $moddir" >&2; exit 1; }
+usage() {
+	echo "usage: $0 KVER MODROOT OURS OUT" >&2
+	echo "       $0 --tools OUT PROGRAM..." >&2
+	exit 2
+}
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 r=$work/root
-mkdir -p "$r"/{bin,sbin,etc,proc,sys,dev,run,tmp,root,lib/modules,usr/bin,usr/sbin}
-mkdir -p "$r"/etc/modprobe.d "$r"/lib/udev/rules.d "$r"/tests
 
 # Copy a file to the same path in the guest (following links, since the
 # host's /lib is a link into /usr and the guest's is a plain directory).
@@ -49,6 +55,32 @@ copy_with_libs() {
 		copy_libs "$f"
 	done
 }
+
+# pack OUT: the tree as a gzipped newc archive, replaced atomically.
+pack() {
+	(cd "$r" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) |
+		gzip -1 > "$1.tmp"
+	mv "$1.tmp" "$1"
+}
+
+if [ "${1-}" = --tools ]; then
+	[ $# -ge 3 ] || usage
+	out=$2
+	shift 2
+	mkdir -p "$r"
+	copy_with_libs "$@"
+	pack "$out"
+	exit 0
+fi
+
+[ $# -eq 4 ] || usage
+kver=$1 modroot=$2 ours=$3 out=$4
+root=$(cd "$(dirname "$0")/.." && pwd)
+moddir=$modroot/lib/modules/$kver
+[ -d "$moddir" ] || { echo "initramfs: no modules at $moddir" >&2; exit 1; }
+
+mkdir -p "$r"/{bin,sbin,etc,proc,sys,dev,run,tmp,root,lib/modules,usr/bin,usr/sbin}
+mkdir -p "$r"/etc/modprobe.d "$r"/lib/udev/rules.d "$r"/tests
 
 cp /bin/busybox "$r/bin/busybox"
 for applet in $("$r/bin/busybox" --list); do
@@ -97,13 +129,10 @@ rm -f "$r/tests/init"
 cp -r "$root/scripts/tests/guest" "$r/tests/"
 
 # The userspace tools, when built (make -C tools/ivshmem).
-for tool in "$root/tools/ivshmem/ivshmem"; do
-	if [ -x "$tool" ]; then
-		cp "$tool" "$r/usr/bin/"
-		copy_libs "$tool"
-	fi
-done
+tool=$root/tools/ivshmem/ivshmem
+if [ -x "$tool" ]; then
+	cp "$tool" "$r/usr/bin/"
+	copy_libs "$tool"
+fi
 
-(cd "$r" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) |
-	gzip -1 > "$out.tmp"
-mv "$out.tmp" "$out"
+pack "$out"

@@ -85,3 +85,17 @@ hwrng_check() {
 	[ "$_distinct" -gt 64 ] || fail "$1: only $_distinct distinct byte values in 512 bytes"
 	note "$1: 512 random bytes, $_distinct distinct values"
 }
+
+# hand_to_kernel PCIDEV: give a virtio PCI device (a sysfs path) to the
+# kernel's own virtio_pci instead of virtbus_pci, for side-by-side runs.
+hand_to_kernel() {
+	wait_for 30 test -e "$1/driver" || fail "$1 not bound"
+	echo virtio-pci >"$1/driver_override"
+	echo "${1##*/}" >/sys/bus/pci/drivers/virtbus_pci/unbind ||
+		fail "unbind of $1 from virtbus_pci failed"
+	modprobe virtio_pci || fail "modprobe virtio_pci"
+	echo "${1##*/}" >/sys/bus/pci/drivers_probe
+	wait_for 30 test -e "$1/driver" || fail "$1 not bound to virtio-pci"
+	[ "$(driver_of "$1")" = virtio-pci ] ||
+		fail "$1 bound to $(driver_of "$1"), not virtio-pci"
+}
