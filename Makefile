@@ -6,6 +6,7 @@
 #   make KDIR=DIR         build against any kernel build tree or headers,
 #                         e.g. KDIR=/lib/modules/$(uname -r)/build
 #   make modules_install  install the modules (depmod runs) for that kernel
+#   make udev_install     install the udev rules (/dev/disk/by-id links)
 #   make check            install what is missing, build, run every test
 #   make demo             boot a guest and show virtbus at work
 #   make bench            compare with the kernel's own drivers
@@ -20,8 +21,8 @@ KDIR := $(VIRTBUS_CACHE)/kbuild-6.1
 kernel_dep := test-kernel
 endif
 
-.PHONY: all modules modules_install test-kernel setup check demo bench \
-	tools clean
+.PHONY: all modules modules_install udev_install test-kernel setup check \
+	demo bench tools clean
 
 all: modules
 
@@ -44,6 +45,9 @@ KVER = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' \
 modules_install: modules
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
 	depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) -a $(KVER)
+
+udev_install:
+	install -D -m 644 -t $(DESTDIR)/lib/udev/rules.d udev/*.rules
 
 tools:
 	$(MAKE) -C tools/ivshmem

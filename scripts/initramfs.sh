@@ -91,7 +91,7 @@ copy_with_libs /bin/kmod /lib/systemd/systemd-udevd /bin/udevadm /usr/bin/lspci 
 for t in modprobe insmod rmmod lsmod depmod modinfo; do
 	ln -sf /bin/kmod "$r/sbin/$t"
 done
-cp /lib/udev/rules.d/80-drivers.rules "$r/lib/udev/rules.d/"
+cp /lib/udev/rules.d/80-drivers.rules "$root"/udev/*.rules "$r/lib/udev/rules.d/"
 [ -e /usr/share/misc/pci.ids ] && put /usr/share/misc/pci.ids
 echo 'root:x:0:0:root:/root:/bin/sh' > "$r/etc/passwd"
 echo 'root:x:0:' > "$r/etc/group"

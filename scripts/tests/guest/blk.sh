@@ -38,6 +38,13 @@ grep -q '^virtbus_blk ' /proc/modules || fail "virtbus_blk not loaded"
 [ "$(cat /sys/block/vbda/queue/write_cache)" = "write back" ] ||
 	fail "write cache $(cat /sys/block/vbda/queue/write_cache)"
 note "vbda: serial, 4096-byte blocks, 2 queues, 64 MiB as configured"
+# udev names the disks by serial (udev/60-virtbus-blk.rules).
+udevadm settle -t 30
+for link in virtbus-vbdserial0:vbda virtbus-vbdro:vbdb; do
+	[ "$(readlink -f "/dev/disk/by-id/${link%:*}")" = "/dev/${link#*:}" ] ||
+		fail "/dev/disk/by-id/${link%:*}: $(ls -l /dev/disk/by-id 2>&1)"
+done
+note "/dev/disk/by-id links by serial"
 
 # Direct I/O: 4 MiB at 1 MiB; buffered: 4 MiB at 8 MiB.
 dd if=/dev/urandom of=/tmp/a bs=1M count=4 2>/dev/null

@@ -16,7 +16,7 @@ trap 'rm -rf "$tmp"' EXIT
 # A copy of the tree, so the in-place build leaves the checkout alone.
 mkdir -p "$src"
 cp -r "$root/Makefile" "$root/Kbuild" "$root/include" "$root/drivers" \
-	"$root/kunit" "$root/scripts" "$src/"
+	"$root/kunit" "$root/scripts" "$root/udev" "$src/"
 make -s -C "$src" KDIR="$kdir" INSTALL_MOD_PATH="$tmp/root" modules_install \
 	>"$tmp/log" 2>&1 || { cat "$tmp/log" >&2; exit 1; }
 
@@ -37,3 +37,9 @@ echo "$out" | grep -q 'virtbus_pci.ko' &&
 echo "$out" | grep -q 'uio_ivshmem.ko' ||
 	{ echo "ivshmem does not resolve to uio_ivshmem: $out" >&2; exit 1; }
 echo "modules_install: aliases resolve through depmod"
+
+make -s -C "$src" DESTDIR="$tmp/root" udev_install >"$tmp/log" 2>&1 ||
+	{ cat "$tmp/log" >&2; exit 1; }
+cmp "$root/udev/60-virtbus-blk.rules" "$tmp/root/lib/udev/rules.d/60-virtbus-blk.rules" ||
+	{ echo "udev_install did not install the by-id rules" >&2; exit 1; }
+echo "udev_install: rules installed"
