@@ -4,30 +4,54 @@
 # make bench: run each driver beside the kernel's own in the same guest
 # boot and print the raw numbers and our/kernel ratios. Never a test:
 # numbers from an emulated (TCG) guest only compare within one run.
+#
+# Environment: BENCH_KERNEL=stock (default: Debian's kernel, a production
+# configuration) or test (the KASAN and lockdep test kernel, which slows
+# both drivers down); BENCH_APPEND adds guest kernel arguments, e.g.
+# "bench.runtime=3 bench.rounds=1" for a quick blk run.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 scripts/setup.sh
-kdir=$(scripts/kernel/build.sh)
-kver=$(cat "$kdir/include/config/kernel.release")
-scripts/build-modules.sh "$kdir" build/test
-scripts/initramfs.sh "$kver" "$kdir/modroot" build/test build/initramfs-test.cpio.gz
+case ${BENCH_KERNEL:-stock} in
+stock)
+	kver=$(dpkg-query -W -f='${Depends}' linux-image-amd64 |
+	       grep -o 'linux-image-[^ ,]*' | head -1 | sed 's/^linux-image-//')
+	scripts/build-modules.sh "/lib/modules/$kver/build" build/stock
+	modroot=/ ours=build/stock kimage=/boot/vmlinuz-$kver
+	;;
+test)
+	kdir=$(scripts/kernel/build.sh)
+	kver=$(cat "$kdir/include/config/kernel.release")
+	scripts/build-modules.sh "$kdir" build/test
+	modroot=$kdir/modroot ours=build/test kimage=$kdir/arch/x86/boot/bzImage
+	;;
+*)
+	echo "bench: BENCH_KERNEL must be stock or test" >&2
+	exit 2
+	;;
+esac
+make -s -C tools/ivshmem
+scripts/initramfs.sh "$kver" "$modroot" "$ours" build/initramfs-bench-base.cpio.gz
+# fio rides in a second archive appended to the first (see initramfs.sh).
+scripts/initramfs.sh --tools build/initramfs-tools.cpio.gz /usr/bin/fio
+cat build/initramfs-bench-base.cpio.gz build/initramfs-tools.cpio.gz >build/initramfs-bench.cpio.gz
 mkdir -p build/logs
 
 run_guest() {
 	local name=$1
 	shift
-	scripts/qemu-run.sh -k "$kdir/arch/x86/boot/bzImage" \
-		-i build/initramfs-test.cpio.gz -t "$name" -l "build/logs/bench-$name.log" \
-		-T 900 -- "$@" || {
+	scripts/qemu-run.sh -k "$kimage" \
+		-i build/initramfs-bench.cpio.gz -t "$name" -l "build/logs/bench-$name.log" \
+		-T 1800 -a "${BENCH_APPEND-}" -- "$@" || {
 		echo "bench: guest $name failed; log in build/logs/bench-$name.log" >&2
 		return 1
 	}
 	grep -a '^BENCH' "build/logs/bench-$name.log"
 }
 
-echo "virtbus benchmarks: ours against the kernel's own driver, same guest boot"
+echo "virtbus benchmarks: ours against the kernel's own driver, same guest boot, kernel $kver"
 echo "(throughput ratio > 1.0 means virtbus is faster; TCG guest, compare within a run)"
 echo
 out=$(run_guest bench -device virtio-rng-pci -device virtio-rng-pci)
@@ -37,3 +61,32 @@ echo "$out" | grep '^BENCH rng-read' | while read -r _ what ours theirs; do
 		"$what" "$ours" "$theirs" \
 		"$(awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "%.2f", (a > 0) ? b / a : 0 }')"
 done
+
+# blk: two identical disks on identical images in host memory (tmpfs).
+echo
+img=$(mktemp -d /dev/shm/virtbus-bench.XXXXXX)
+trap 'rm -rf "$img"' EXIT
+truncate -s 512M "$img/ours.img" "$img/theirs.img"
+out=$(run_guest bench_blk \
+	-drive "if=none,id=ours,file=$img/ours.img,format=raw,cache=unsafe" \
+	-device virtio-blk-pci,drive=ours \
+	-drive "if=none,id=theirs,file=$img/theirs.img,format=raw,cache=unsafe" \
+	-device virtio-blk-pci,drive=theirs)
+rm -rf "$img"
+echo "fio through libaio, direct I/O (raw runs):"
+echo "$out" | grep '^BENCH-RAW blk' | sed 's/^BENCH-RAW blk /  /'
+echo
+echo "blk: virtbus_blk / virtio_blk (IOPS and MB/s summed over the rounds; latency: median of the rounds)"
+printf '  %-18s %9s %9s %6s  %8s %8s %6s  %13s %13s\n' row "IOPS ours" theirs ratio "MB/s ours" theirs ratio \
+	"p50/p99 ours" theirs
+echo "$out" | grep '^BENCH blk ' | while read -r _ _ row oi ti ob tb o50 o99 t50 t99; do
+	printf '  %-18s %9s %9s %6s  %8s %8s %6s  %13s %13s\n' "$row" "$oi" "$ti" \
+		"$(awk -v a="$oi" -v b="$ti" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }')" \
+		"$ob" "$tb" "$(awk -v a="$ob" -v b="$tb" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }')" \
+		"$o50/$o99 us" "$t50/$t99 us"
+done
+
+# Nahanni/ivshmem: two guests and a host peer on one server.
+echo
+VIRTBUS_KERNEL=$kimage VIRTBUS_INITRD=$root/build/initramfs-bench-base.cpio.gz \
+	scripts/bench-ivshmem.sh

@@ -11,11 +11,8 @@ ROUNDS=3
 wait_for 60 grep -q '^virtbus_rng ' /proc/modules || fail "virtbus_rng not loaded"
 set -- $(pci_by_id 1af4:1005 1af4:1044)
 [ $# -eq 2 ] || fail "expected two virtio-rng devices"
-theirs=$2
-echo virtio-pci > "$theirs/driver_override"
-echo "${theirs##*/}" > /sys/bus/pci/drivers/virtbus_pci/unbind
-modprobe virtio_pci && modprobe virtio_rng || fail "cannot load the kernel's virtio"
-echo "${theirs##*/}" > /sys/bus/pci/drivers_probe
+hand_to_kernel "$2"
+modprobe virtio_rng || fail "modprobe virtio_rng"
 wait_for 30 grep -q virtio_rng /sys/class/misc/hw_random/rng_available ||
 	fail "virtio_rng did not register"
 rng=$(virtbus_dev_by_id 4)
