@@ -92,6 +92,8 @@ for t in modprobe insmod rmmod lsmod depmod modinfo; do
 	ln -sf /bin/kmod "$r/sbin/$t"
 done
 cp /lib/udev/rules.d/80-drivers.rules "$root"/udev/*.rules "$r/lib/udev/rules.d/"
+mkdir -p "$r/usr/share/virtbus"
+cp "$root"/udev/*.example "$r/usr/share/virtbus/"
 [ -e /usr/share/misc/pci.ids ] && put /usr/share/misc/pci.ids
 echo 'root:x:0:0:root:/root:/bin/sh' > "$r/etc/passwd"
 echo 'root:x:0:' > "$r/etc/group"

@@ -1,16 +1,22 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Host side of guest/uio_ivshmem: what the guest wrote through the UIO
-# mapping is in the memory backend file, with the checksum it printed.
+# Host side of the guest/uio_ivshmem tests: what the guest wrote through
+# the UIO mapping is in the memory backend file, with the checksum the
+# guest printed. Lines "UIO-FILL crc32 0xCRC" stand for the first MiB,
+# "UIO-FILL-AT OFFSET crc32 0xCRC" for the MiB at OFFSET.
 set -euo pipefail
-want=$(grep -a '^UIO-FILL ' "$LOG" | tr -d '\r' | awk '{ print $3 }' | tail -1)
-[ -n "$want" ] || { echo "the guest printed no checksum"; exit 1; }
-python3 - "$SCRATCH/ivshmem" "$want" <<'PY'
+lines=$(grep -a '^UIO-FILL' "$LOG" | tr -d '\r' |
+	awk '$1 == "UIO-FILL" { print 0, $3 } $1 == "UIO-FILL-AT" { print $2, $4 }')
+[ -n "$lines" ] || { echo "the guest printed no checksum"; exit 1; }
+python3 - "$SCRATCH/ivshmem" <<PY
 import sys, zlib
-data = open(sys.argv[1], "rb").read(1 << 20)
-got = "0x%08x" % zlib.crc32(data)
-if got != sys.argv[2].lower():
-    sys.exit(f"backing file has crc32 {got}, guest wrote {sys.argv[2]}")
-print("backing file matches", got)
+f = open(sys.argv[1], "rb")
+for line in """$lines""".splitlines():
+    off, want = line.split()
+    f.seek(int(off, 0))
+    got = "0x%08x" % zlib.crc32(f.read(1 << 20))
+    if got != want.lower():
+        sys.exit(f"backing file at {off} has crc32 {got}, guest wrote {want}")
+    print(f"backing file at {off} matches", got)
 PY
