@@ -76,11 +76,11 @@ rm -rf "$img"
 echo "fio through libaio, direct I/O (raw runs):"
 echo "$out" | grep '^BENCH-RAW blk' | sed 's/^BENCH-RAW blk /  /'
 echo
-echo "blk: virtbus_blk / virtio_blk (IOPS and MB/s summed over the rounds; latency: median of the rounds)"
-printf '  %-18s %9s %9s %6s  %8s %8s %6s  %13s %13s\n' row "IOPS ours" theirs ratio "MB/s ours" theirs ratio \
+echo "blk: virtbus_blk / virtio_blk (IOPS and MiB/s summed over the rounds; latency: median of the rounds)"
+printf '  %-18s %9s %9s %6s  %10s %8s %6s  %13s %13s\n' row "IOPS ours" theirs ratio "MiB/s ours" theirs ratio \
 	"p50/p99 ours" theirs
 echo "$out" | grep '^BENCH blk ' | while read -r _ _ row oi ti ob tb o50 o99 t50 t99; do
-	printf '  %-18s %9s %9s %6s  %8s %8s %6s  %13s %13s\n' "$row" "$oi" "$ti" \
+	printf '  %-18s %9s %9s %6s  %10s %8s %6s  %13s %13s\n' "$row" "$oi" "$ti" \
 		"$(awk -v a="$oi" -v b="$ti" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }')" \
 		"$ob" "$tb" "$(awk -v a="$ob" -v b="$tb" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }')" \
 		"$o50/$o99 us" "$t50/$t99 us"

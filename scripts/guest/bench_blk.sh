@@ -8,7 +8,7 @@
 # order of the two drivers alternating from round to round.
 #
 # Prints per run:
-#   BENCH-RAW blk ROW round N DRIVER: IOPS iops, MB/s, clat p50/p99 us
+#   BENCH-RAW blk ROW round N DRIVER: IOPS iops, MiB/s, clat p50/p99 us
 # and per row, summed over the rounds:
 #   BENCH blk ROW OURS_IOPS THEIRS_IOPS OURS_MBPS THEIRS_MBPS
 #             OURS_P50 OURS_P99 THEIRS_P50 THEIRS_P99 (the medians of
@@ -81,7 +81,7 @@ bench_row() {
 			else
 				drv=virtio_blk ti=$((ti + $1)) tb=$((tb + $2)) t50="$t50 $3" t99="$t99 $4"
 			fi
-			echo "BENCH-RAW blk $row round $r $drv: $1 IOPS, $(($2 / 1024)) MB/s, clat p50 $3 us, p99 $4 us"
+			echo "BENCH-RAW blk $row round $r $drv: $1 IOPS, $(($2 / 1024)) MiB/s, clat p50 $3 us, p99 $4 us"
 		done
 		r=$((r + 1))
 	done
