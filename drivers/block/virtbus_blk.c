@@ -44,6 +44,12 @@ struct vblk_queue {
 } ____cacheline_aligned_in_smp;
 
 struct vblk {
+	/*
+	 * NULL once the device is removed: the disk, and this structure
+	 * with it, can outlive the device while someone holds it open.
+	 * What can still be called through the disk then (block device
+	 * operations) checks it under @lock.
+	 */
 	struct virtbus_device *vdev;
 	struct gendisk *disk;
 	struct blk_mq_tag_set tag_set;
@@ -281,8 +287,23 @@ static const struct blk_mq_ops vblk_mq_ops = {
 	.timeout = vblk_timeout,
 };
 
+/*
+ * The last reference to an added disk is dropped here, possibly long
+ * after removal when the disk was held open; its index and minors are
+ * only free for another disk from now on.
+ */
+static void vblk_free_disk(struct gendisk *disk)
+{
+	struct vblk *vblk = disk->private_data;
+
+	ida_free(&vblk_index_ida, vblk->index);
+	mutex_destroy(&vblk->lock);
+	kfree(vblk);
+}
+
 static const struct block_device_operations vblk_fops = {
 	.owner = THIS_MODULE,
+	.free_disk = vblk_free_disk,
 };
 
 /* The device's serial, fetched with a GET_ID request each time. */
@@ -599,6 +620,7 @@ static void vblk_remove(struct virtbus_device *vdev)
 
 	/* Waits for I/O in flight: the device answers, or the timeout fails it. */
 	del_gendisk(vblk->disk);
+	blk_mq_free_tag_set(&vblk->tag_set);
 
 	mutex_lock(&vblk->lock);
 	virtbus_reset_device(vdev);
@@ -606,14 +628,14 @@ static void vblk_remove(struct virtbus_device *vdev)
 		while (virtbus_vq_detach_unused_buf(vblk->queues[i].vq))
 			;
 	virtbus_del_vqs(vdev);
+	kfree(vblk->queues);
+	vblk->queues = NULL;
+	vblk->vdev = NULL;
 	mutex_unlock(&vblk->lock);
 
-	put_disk(vblk->disk);
-	blk_mq_free_tag_set(&vblk->tag_set);
-	kfree(vblk->queues);
-	ida_free(&vblk_index_ida, vblk->index);
 	vdev->priv = NULL;
-	kfree(vblk);
+	/* vblk goes with the disk's last reference (vblk_free_disk()). */
+	put_disk(vblk->disk);
 }
 
 static const unsigned int vblk_features[] = {
