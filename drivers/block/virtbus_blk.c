@@ -15,6 +15,7 @@
  */
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
+#include <linux/hdreg.h>
 #include <linux/idr.h>
 #include <linux/module.h>
 #include <linux/scatterlist.h>
@@ -301,8 +302,53 @@ static void vblk_free_disk(struct gendisk *disk)
 	kfree(vblk);
 }
 
+/*
+ * Only old partitioning tools and boot loaders care about a geometry.
+ * The device's is used when it offers one that can be divided by; else
+ * the one sd and virtio_blk make up: 64 heads of 32 sectors, so that a
+ * cylinder is 1 MiB.
+ */
+static int vblk_getgeo(struct block_device *bdev, struct hd_geometry *geo)
+{
+	struct vblk *vblk = bdev->bd_disk->private_data;
+	struct virtbus_device *vdev;
+	u16 cylinders = 0;
+	u8 heads = 0, sectors = 0;
+
+	mutex_lock(&vblk->lock);
+	vdev = vblk->vdev;
+	if (!vdev) {
+		mutex_unlock(&vblk->lock);
+		return -ENXIO;
+	}
+	if (virtbus_has_feature(vdev, VIRTBUS_BLK_F_GEOMETRY)) {
+		cylinders = virtbus_cread16(vdev, VBLK_CFG(geometry.cylinders));
+		heads = virtbus_cread8(vdev, VBLK_CFG(geometry.heads));
+		sectors = virtbus_cread8(vdev, VBLK_CFG(geometry.sectors));
+		if (!heads || !sectors)
+			dev_warn_ratelimited(&vdev->dev,
+					     "ignoring geometry %u/%u/%u\n",
+					     cylinders, heads, sectors);
+	}
+	mutex_unlock(&vblk->lock);
+
+	if (heads && sectors) {
+		geo->cylinders = cylinders;
+		geo->heads = heads;
+		geo->sectors = sectors;
+	} else {
+		geo->heads = 64;
+		geo->sectors = 32;
+		/* The field is 16 bits wide; larger disks get the most it holds. */
+		geo->cylinders = min_t(sector_t, get_capacity(bdev->bd_disk) >> 11,
+				       U16_MAX);
+	}
+	return 0;
+}
+
 static const struct block_device_operations vblk_fops = {
 	.owner = THIS_MODULE,
+	.getgeo = vblk_getgeo,
 	.free_disk = vblk_free_disk,
 };
 
@@ -639,10 +685,10 @@ static void vblk_remove(struct virtbus_device *vdev)
 }
 
 static const unsigned int vblk_features[] = {
-	VIRTBUS_BLK_F_SIZE_MAX, VIRTBUS_BLK_F_SEG_MAX, VIRTBUS_BLK_F_RO,
-	VIRTBUS_BLK_F_BLK_SIZE, VIRTBUS_BLK_F_FLUSH, VIRTBUS_BLK_F_TOPOLOGY,
-	VIRTBUS_BLK_F_CONFIG_WCE, VIRTBUS_BLK_F_MQ, VIRTBUS_BLK_F_DISCARD,
-	VIRTBUS_BLK_F_WRITE_ZEROES,
+	VIRTBUS_BLK_F_SIZE_MAX, VIRTBUS_BLK_F_SEG_MAX, VIRTBUS_BLK_F_GEOMETRY,
+	VIRTBUS_BLK_F_RO, VIRTBUS_BLK_F_BLK_SIZE, VIRTBUS_BLK_F_FLUSH,
+	VIRTBUS_BLK_F_TOPOLOGY, VIRTBUS_BLK_F_CONFIG_WCE, VIRTBUS_BLK_F_MQ,
+	VIRTBUS_BLK_F_DISCARD, VIRTBUS_BLK_F_WRITE_ZEROES,
 };
 
 VIRTBUS_DEVICE_TABLE(vblk_ids, VIRTBUS_ID_BLOCK, VIRTBUS_VENDOR_ANY);
