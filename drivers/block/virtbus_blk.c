@@ -56,6 +56,13 @@ struct vblk {
 	struct blk_mq_tag_set tag_set;
 	/* Serialises config changes, failing the device and removal. */
 	struct mutex lock;
+	/*
+	 * Serialises cache_type writes, so the queue's write cache flag
+	 * ends up as the device's mode after the last of them. Not @lock:
+	 * changing the flag may wait for I/O, which a timeout ends while
+	 * holding @lock.
+	 */
+	struct mutex cache_lock;
 	bool failed;
 	int index;
 	unsigned int nqueues;
@@ -298,6 +305,7 @@ static void vblk_free_disk(struct gendisk *disk)
 	struct vblk *vblk = disk->private_data;
 
 	ida_free(&vblk_index_ida, vblk->index);
+	mutex_destroy(&vblk->cache_lock);
 	mutex_destroy(&vblk->lock);
 	kfree(vblk);
 }
@@ -381,13 +389,116 @@ static ssize_t serial_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(serial);
 
+/*
+ * The device caches writes (and wants flushes) when it says so with
+ * CONFIG_WCE, which lets the driver change it; else when it offers FLUSH.
+ * Any nonzero writeback byte means write back, as for QEMU.
+ */
+static bool vblk_writeback(struct virtbus_device *vdev)
+{
+	if (virtbus_has_feature(vdev, VIRTBUS_BLK_F_CONFIG_WCE))
+		return virtbus_cread8(vdev, VBLK_CFG(writeback));
+	return virtbus_has_feature(vdev, VIRTBUS_BLK_F_FLUSH);
+}
+
+#ifdef VIRTBUS_HAVE_BLK_QUEUE_WRITE_CACHE
+static int vblk_set_write_cache(struct request_queue *q, bool writeback)
+{
+	blk_queue_write_cache(q, writeback, false);
+	return 0;
+}
+#else
+/* The flag is a queue limit now; changing it waits for I/O in flight. */
+static int vblk_set_write_cache(struct request_queue *q, bool writeback)
+{
+	struct queue_limits lim = queue_limits_start_update(q);
+
+	if (writeback)
+		lim.features |= BLK_FEAT_WRITE_CACHE;
+	else
+		lim.features &= ~BLK_FEAT_WRITE_CACHE;
+	return queue_limits_commit_update_frozen(q, &lim);
+}
+#endif
+
+/* Indexed by vblk_writeback(); the strings sd and virtio_blk use. */
+static const char *const vblk_cache_types[] = {
+	"write through", "write back",
+};
+
+static ssize_t cache_type_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	struct vblk *vblk = dev_to_disk(dev)->private_data;
+
+	return sysfs_emit(buf, "%s\n",
+			  vblk_cache_types[vblk_writeback(vblk->vdev)]);
+}
+
+/*
+ * Write the mode to the device, then take the queue's write cache flag
+ * from what the device reads back: that is the mode it really has, and
+ * flushes must follow it, not what was asked.
+ */
+static ssize_t cache_type_store(struct device *dev,
+				struct device_attribute *attr,
+				const char *buf, size_t count)
+{
+	struct vblk *vblk = dev_to_disk(dev)->private_data;
+	struct virtbus_device *vdev = vblk->vdev;
+	bool writeback = false;
+	int mode, err = 0;
+
+	/* The file is read-only then; this is for whoever gets past that. */
+	if (!virtbus_has_feature(vdev, VIRTBUS_BLK_F_CONFIG_WCE))
+		return -EPERM;
+	mode = sysfs_match_string(vblk_cache_types, buf);
+	if (mode < 0)
+		return mode;
+
+	mutex_lock(&vblk->cache_lock);
+	mutex_lock(&vblk->lock);
+	/* A failed device has been reset: its config means nothing now. */
+	if (vblk->failed) {
+		err = -EIO;
+	} else {
+		virtbus_cwrite8(vdev, VBLK_CFG(writeback), mode);
+		writeback = vblk_writeback(vdev);
+	}
+	mutex_unlock(&vblk->lock);
+	if (!err)
+		err = vblk_set_write_cache(vblk->disk->queue, writeback);
+	if (!err && writeback != mode) {
+		dev_warn(dev, "device kept its cache %s\n",
+			 vblk_cache_types[writeback]);
+		err = -EIO;
+	}
+	mutex_unlock(&vblk->cache_lock);
+	return err ? err : count;
+}
+static DEVICE_ATTR_RW(cache_type);
+
 static struct attribute *vblk_attrs[] = {
 	&dev_attr_serial.attr,
+	&dev_attr_cache_type.attr,
 	NULL,
 };
 
+/* Without CONFIG_WCE the device's cache mode is fixed: read-only. */
+static umode_t vblk_attr_visible(struct kobject *kobj, struct attribute *a,
+				 int n)
+{
+	struct vblk *vblk = dev_to_disk(kobj_to_dev(kobj))->private_data;
+
+	if (a == &dev_attr_cache_type.attr &&
+	    !virtbus_has_feature(vblk->vdev, VIRTBUS_BLK_F_CONFIG_WCE))
+		return 0444;
+	return a->mode;
+}
+
 static const struct attribute_group vblk_attr_group = {
 	.attrs = vblk_attrs,
+	.is_visible = vblk_attr_visible,
 };
 
 static const struct attribute_group *vblk_attr_groups[] = {
@@ -504,13 +615,6 @@ static void vblk_read_limits(struct vblk *vblk, struct queue_limits *lim)
 	}
 }
 
-static bool vblk_writeback(struct virtbus_device *vdev)
-{
-	if (virtbus_has_feature(vdev, VIRTBUS_BLK_F_CONFIG_WCE))
-		return virtbus_cread8(vdev, VBLK_CFG(writeback));
-	return virtbus_has_feature(vdev, VIRTBUS_BLK_F_FLUSH);
-}
-
 #ifdef VIRTBUS_HAVE_BLK_ALLOC_DISK_LIMITS
 static struct gendisk *vblk_alloc_disk(struct vblk *vblk,
 				       struct queue_limits *lim)
@@ -590,6 +694,7 @@ static int vblk_probe(struct virtbus_device *vdev)
 	if (!vblk)
 		return -ENOMEM;
 	mutex_init(&vblk->lock);
+	mutex_init(&vblk->cache_lock);
 	vblk->vdev = vdev;
 	vdev->priv = vblk;
 	err = ida_alloc_max(&vblk_index_ida, 26 * 27 - 1, GFP_KERNEL);
