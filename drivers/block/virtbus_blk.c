@@ -35,6 +35,11 @@ module_param_named(timeout, timeout_secs, uint, 0444);
 MODULE_PARM_DESC(timeout,
 		 "seconds a request may take before the device is failed (default 30)");
 
+static unsigned int poll_queues;
+module_param(poll_queues, uint, 0644);
+MODULE_PARM_DESC(poll_queues,
+		 "device queues to poll for completions instead of taking interrupts, for polled I/O (default 0; read at probe)");
+
 static int vblk_major;
 static DEFINE_IDA(vblk_index_ida);
 
@@ -66,6 +71,8 @@ struct vblk {
 	bool failed;
 	int index;
 	unsigned int nqueues;
+	/* Queues per blk-mq map type; polled ones are the last. */
+	unsigned int io_queues[HCTX_MAX_TYPES];
 	struct vblk_queue *queues;
 	unsigned int sg_elems;
 };
@@ -288,11 +295,62 @@ static enum blk_eh_timer_return vblk_timeout(struct request *req)
 	return BLK_EH_DONE;
 }
 
+/*
+ * Interrupt-driven queues first, then the polled ones. Nothing ties a
+ * queue to a CPU (no interrupt affinity is set up), so blk-mq spreads
+ * each type's queues over the CPUs. Reads share the default queues.
+ */
+static void vblk_map_queues(struct blk_mq_tag_set *set)
+{
+	struct vblk *vblk = set->driver_data;
+	unsigned int i, offset = 0;
+
+	for (i = 0; i < set->nr_maps; i++) {
+		struct blk_mq_queue_map *map = &set->map[i];
+
+		map->nr_queues = vblk->io_queues[i];
+		map->queue_offset = offset;
+		offset += map->nr_queues;
+		if (map->nr_queues)
+			blk_mq_map_queues(map);
+	}
+}
+
+/*
+ * Collect completions on a polled queue, whose interrupts are off. blk-mq
+ * only sends polled (REQ_POLLED) I/O here, and completes it locally.
+ */
+static int vblk_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob)
+{
+	struct vblk *vblk = hctx->queue->queuedata;
+	struct vblk_queue *q = &vblk->queues[hctx->queue_num];
+	struct vblk_req *vbr;
+	unsigned long flags;
+	unsigned int len;
+	int found = 0;
+
+	spin_lock_irqsave(&q->lock, flags);
+	while ((vbr = virtbus_vq_get_buf(q->vq, &len))) {
+		struct request *req = blk_mq_rq_from_pdu(vbr);
+
+		if (likely(!blk_should_fake_timeout(req->q)))
+			blk_mq_complete_request(req);
+		found++;
+	}
+	spin_unlock_irqrestore(&q->lock, flags);
+
+	if (found)
+		blk_mq_start_stopped_hw_queues(vblk->disk->queue, true);
+	return found;
+}
+
 static const struct blk_mq_ops vblk_mq_ops = {
 	.queue_rq = vblk_queue_rq,
 	.commit_rqs = vblk_commit_rqs,
 	.complete = vblk_complete,
 	.timeout = vblk_timeout,
+	.map_queues = vblk_map_queues,
+	.poll = vblk_poll,
 };
 
 /*
@@ -524,13 +582,26 @@ static int vblk_init_queues(struct vblk *vblk)
 	struct virtbus_device *vdev = vblk->vdev;
 	struct virtbus_vq_info *info;
 	struct virtbus_vq **vqs;
-	unsigned int i, n = 1;
+	unsigned int i, n = 1, npoll;
 	int err = -ENOMEM;
 
 	if (virtbus_has_feature(vdev, VIRTBUS_BLK_F_MQ))
 		n = virtbus_cread16(vdev, VBLK_CFG(num_queues));
-	/* Zero is not a queue count; more queues than CPUs buy nothing. */
-	n = clamp_t(unsigned int, n, 1, nr_cpu_ids);
+	/* Zero is not a queue count. */
+	n = max(n, 1U);
+	/*
+	 * Polled queues come out of the device's; one at least keeps its
+	 * interrupt, for I/O nobody polls (most of it, and flushes and
+	 * GET_ID). Of either kind, more queues than CPUs buy nothing.
+	 */
+	npoll = min3(READ_ONCE(poll_queues), n - 1, nr_cpu_ids);
+	vblk->io_queues[HCTX_TYPE_DEFAULT] = min(n - npoll, nr_cpu_ids);
+	vblk->io_queues[HCTX_TYPE_READ] = 0;
+	vblk->io_queues[HCTX_TYPE_POLL] = npoll;
+	n = vblk->io_queues[HCTX_TYPE_DEFAULT] + npoll;
+	if (npoll)
+		dev_info(&vdev->dev, "%u interrupt-driven and %u polled queues\n",
+			 n - npoll, npoll);
 
 	vblk->queues = kcalloc(n, sizeof(*vblk->queues), GFP_KERNEL);
 	info = kcalloc(n, sizeof(*info), GFP_KERNEL);
@@ -538,11 +609,14 @@ static int vblk_init_queues(struct vblk *vblk)
 	if (!vblk->queues || !info || !vqs)
 		goto out;
 	for (i = 0; i < n; i++) {
+		bool polled = i >= n - npoll;
+
 		snprintf(vblk->queues[i].name, sizeof(vblk->queues[i].name),
-			 "req.%u", i);
+			 polled ? "req_poll.%u" : "req.%u", i);
 		spin_lock_init(&vblk->queues[i].lock);
 		info[i].name = vblk->queues[i].name;
-		info[i].callback = vblk_done;
+		/* No callback: the ring turns the queue's interrupts off. */
+		info[i].callback = polled ? NULL : vblk_done;
 	}
 	err = virtbus_find_vqs(vdev, n, vqs, info);
 	if (err)
@@ -713,6 +787,9 @@ static int vblk_probe(struct virtbus_device *vdev)
 
 	vblk->tag_set.ops = &vblk_mq_ops;
 	vblk->tag_set.nr_hw_queues = vblk->nqueues;
+	/* Up to HCTX_TYPE_POLL, so that blk-mq makes the polled ones. */
+	vblk->tag_set.nr_maps = vblk->io_queues[HCTX_TYPE_POLL] ?
+				HCTX_MAX_TYPES : 1;
 	vblk->tag_set.queue_depth = min_t(unsigned int, VBLK_MAX_QUEUE_DEPTH,
 					  virtbus_vq_size(vblk->queues[0].vq));
 	vblk->tag_set.numa_node = NUMA_NO_NODE;
