@@ -15,6 +15,7 @@
  */
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
+#include <linux/hdreg.h>
 #include <linux/idr.h>
 #include <linux/module.h>
 #include <linux/scatterlist.h>
@@ -34,6 +35,11 @@ module_param_named(timeout, timeout_secs, uint, 0444);
 MODULE_PARM_DESC(timeout,
 		 "seconds a request may take before the device is failed (default 30)");
 
+static unsigned int poll_queues;
+module_param(poll_queues, uint, 0644);
+MODULE_PARM_DESC(poll_queues,
+		 "device queues to poll for completions instead of taking interrupts, for polled I/O (default 0; read at probe)");
+
 static int vblk_major;
 static DEFINE_IDA(vblk_index_ida);
 
@@ -44,14 +50,29 @@ struct vblk_queue {
 } ____cacheline_aligned_in_smp;
 
 struct vblk {
+	/*
+	 * NULL once the device is removed: the disk, and this structure
+	 * with it, can outlive the device while someone holds it open.
+	 * What can still be called through the disk then (block device
+	 * operations) checks it under @lock.
+	 */
 	struct virtbus_device *vdev;
 	struct gendisk *disk;
 	struct blk_mq_tag_set tag_set;
 	/* Serialises config changes, failing the device and removal. */
 	struct mutex lock;
+	/*
+	 * Serialises cache_type writes, so the queue's write cache flag
+	 * ends up as the device's mode after the last of them. Not @lock:
+	 * changing the flag may wait for I/O, which a timeout ends while
+	 * holding @lock.
+	 */
+	struct mutex cache_lock;
 	bool failed;
 	int index;
 	unsigned int nqueues;
+	/* Queues per blk-mq map type; polled ones are the last. */
+	unsigned int io_queues[HCTX_MAX_TYPES];
 	struct vblk_queue *queues;
 	unsigned int sg_elems;
 };
@@ -274,15 +295,127 @@ static enum blk_eh_timer_return vblk_timeout(struct request *req)
 	return BLK_EH_DONE;
 }
 
+/*
+ * Interrupt-driven queues first, then the polled ones. Nothing ties a
+ * queue to a CPU (no interrupt affinity is set up), so blk-mq spreads
+ * each type's queues over the CPUs. Reads share the default queues.
+ */
+static void vblk_map_queues(struct blk_mq_tag_set *set)
+{
+	struct vblk *vblk = set->driver_data;
+	unsigned int i, offset = 0;
+
+	for (i = 0; i < set->nr_maps; i++) {
+		struct blk_mq_queue_map *map = &set->map[i];
+
+		map->nr_queues = vblk->io_queues[i];
+		map->queue_offset = offset;
+		offset += map->nr_queues;
+		if (map->nr_queues)
+			blk_mq_map_queues(map);
+	}
+}
+
+/*
+ * Collect completions on a polled queue, whose interrupts are off. blk-mq
+ * only sends polled (REQ_POLLED) I/O here, and completes it locally.
+ */
+static int vblk_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob)
+{
+	struct vblk *vblk = hctx->queue->queuedata;
+	struct vblk_queue *q = &vblk->queues[hctx->queue_num];
+	struct vblk_req *vbr;
+	unsigned long flags;
+	unsigned int len;
+	int found = 0;
+
+	spin_lock_irqsave(&q->lock, flags);
+	while ((vbr = virtbus_vq_get_buf(q->vq, &len))) {
+		struct request *req = blk_mq_rq_from_pdu(vbr);
+
+		if (likely(!blk_should_fake_timeout(req->q)))
+			blk_mq_complete_request(req);
+		found++;
+	}
+	spin_unlock_irqrestore(&q->lock, flags);
+
+	if (found)
+		blk_mq_start_stopped_hw_queues(vblk->disk->queue, true);
+	return found;
+}
+
 static const struct blk_mq_ops vblk_mq_ops = {
 	.queue_rq = vblk_queue_rq,
 	.commit_rqs = vblk_commit_rqs,
 	.complete = vblk_complete,
 	.timeout = vblk_timeout,
+	.map_queues = vblk_map_queues,
+	.poll = vblk_poll,
 };
+
+/*
+ * The last reference to an added disk is dropped here, possibly long
+ * after removal when the disk was held open; its index and minors are
+ * only free for another disk from now on.
+ */
+static void vblk_free_disk(struct gendisk *disk)
+{
+	struct vblk *vblk = disk->private_data;
+
+	ida_free(&vblk_index_ida, vblk->index);
+	mutex_destroy(&vblk->cache_lock);
+	mutex_destroy(&vblk->lock);
+	kfree(vblk);
+}
+
+/*
+ * Only old partitioning tools and boot loaders care about a geometry.
+ * The device's is used when it offers one that can be divided by; else
+ * the one sd and virtio_blk make up: 64 heads of 32 sectors, so that a
+ * cylinder is 1 MiB.
+ */
+static int vblk_getgeo(struct block_device *bdev, struct hd_geometry *geo)
+{
+	struct vblk *vblk = bdev->bd_disk->private_data;
+	struct virtbus_device *vdev;
+	u16 cylinders = 0;
+	u8 heads = 0, sectors = 0;
+
+	mutex_lock(&vblk->lock);
+	vdev = vblk->vdev;
+	if (!vdev) {
+		mutex_unlock(&vblk->lock);
+		return -ENXIO;
+	}
+	if (virtbus_has_feature(vdev, VIRTBUS_BLK_F_GEOMETRY)) {
+		cylinders = virtbus_cread16(vdev, VBLK_CFG(geometry.cylinders));
+		heads = virtbus_cread8(vdev, VBLK_CFG(geometry.heads));
+		sectors = virtbus_cread8(vdev, VBLK_CFG(geometry.sectors));
+		if (!heads || !sectors)
+			dev_warn_ratelimited(&vdev->dev,
+					     "ignoring geometry %u/%u/%u\n",
+					     cylinders, heads, sectors);
+	}
+	mutex_unlock(&vblk->lock);
+
+	if (heads && sectors) {
+		geo->cylinders = cylinders;
+		geo->heads = heads;
+		geo->sectors = sectors;
+	} else {
+		geo->heads = 64;
+		geo->sectors = 32;
+		/* The field is 16 bits wide; larger disks get the most it holds. */
+		geo->cylinders = min_t(sector_t, get_capacity(bdev->bd_disk) >> 11,
+				       U16_MAX);
+	}
+	return 0;
+}
 
 static const struct block_device_operations vblk_fops = {
 	.owner = THIS_MODULE,
+	.getgeo = vblk_getgeo,
+	.free_disk = vblk_free_disk,
 };
 
 /* The device's serial, fetched with a GET_ID request each time. */
@@ -314,13 +447,116 @@ static ssize_t serial_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(serial);
 
+/*
+ * The device caches writes (and wants flushes) when it says so with
+ * CONFIG_WCE, which lets the driver change it; else when it offers FLUSH.
+ * Any nonzero writeback byte means write back, as for QEMU.
+ */
+static bool vblk_writeback(struct virtbus_device *vdev)
+{
+	if (virtbus_has_feature(vdev, VIRTBUS_BLK_F_CONFIG_WCE))
+		return virtbus_cread8(vdev, VBLK_CFG(writeback));
+	return virtbus_has_feature(vdev, VIRTBUS_BLK_F_FLUSH);
+}
+
+#ifdef VIRTBUS_HAVE_BLK_QUEUE_WRITE_CACHE
+static int vblk_set_write_cache(struct request_queue *q, bool writeback)
+{
+	blk_queue_write_cache(q, writeback, false);
+	return 0;
+}
+#else
+/* The flag is a queue limit now; changing it waits for I/O in flight. */
+static int vblk_set_write_cache(struct request_queue *q, bool writeback)
+{
+	struct queue_limits lim = queue_limits_start_update(q);
+
+	if (writeback)
+		lim.features |= BLK_FEAT_WRITE_CACHE;
+	else
+		lim.features &= ~BLK_FEAT_WRITE_CACHE;
+	return queue_limits_commit_update_frozen(q, &lim);
+}
+#endif
+
+/* Indexed by vblk_writeback(); the strings sd and virtio_blk use. */
+static const char *const vblk_cache_types[] = {
+	"write through", "write back",
+};
+
+static ssize_t cache_type_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	struct vblk *vblk = dev_to_disk(dev)->private_data;
+
+	return sysfs_emit(buf, "%s\n",
+			  vblk_cache_types[vblk_writeback(vblk->vdev)]);
+}
+
+/*
+ * Write the mode to the device, then take the queue's write cache flag
+ * from what the device reads back: that is the mode it really has, and
+ * flushes must follow it, not what was asked.
+ */
+static ssize_t cache_type_store(struct device *dev,
+				struct device_attribute *attr,
+				const char *buf, size_t count)
+{
+	struct vblk *vblk = dev_to_disk(dev)->private_data;
+	struct virtbus_device *vdev = vblk->vdev;
+	bool writeback = false;
+	int mode, err = 0;
+
+	/* The file is read-only then; this is for whoever gets past that. */
+	if (!virtbus_has_feature(vdev, VIRTBUS_BLK_F_CONFIG_WCE))
+		return -EPERM;
+	mode = sysfs_match_string(vblk_cache_types, buf);
+	if (mode < 0)
+		return mode;
+
+	mutex_lock(&vblk->cache_lock);
+	mutex_lock(&vblk->lock);
+	/* A failed device has been reset: its config means nothing now. */
+	if (vblk->failed) {
+		err = -EIO;
+	} else {
+		virtbus_cwrite8(vdev, VBLK_CFG(writeback), mode);
+		writeback = vblk_writeback(vdev);
+	}
+	mutex_unlock(&vblk->lock);
+	if (!err)
+		err = vblk_set_write_cache(vblk->disk->queue, writeback);
+	if (!err && writeback != mode) {
+		dev_warn(dev, "device kept its cache %s\n",
+			 vblk_cache_types[writeback]);
+		err = -EIO;
+	}
+	mutex_unlock(&vblk->cache_lock);
+	return err ? err : count;
+}
+static DEVICE_ATTR_RW(cache_type);
+
 static struct attribute *vblk_attrs[] = {
 	&dev_attr_serial.attr,
+	&dev_attr_cache_type.attr,
 	NULL,
 };
 
+/* Without CONFIG_WCE the device's cache mode is fixed: read-only. */
+static umode_t vblk_attr_visible(struct kobject *kobj, struct attribute *a,
+				 int n)
+{
+	struct vblk *vblk = dev_to_disk(kobj_to_dev(kobj))->private_data;
+
+	if (a == &dev_attr_cache_type.attr &&
+	    !virtbus_has_feature(vblk->vdev, VIRTBUS_BLK_F_CONFIG_WCE))
+		return 0444;
+	return a->mode;
+}
+
 static const struct attribute_group vblk_attr_group = {
 	.attrs = vblk_attrs,
+	.is_visible = vblk_attr_visible,
 };
 
 static const struct attribute_group *vblk_attr_groups[] = {
@@ -346,13 +582,26 @@ static int vblk_init_queues(struct vblk *vblk)
 	struct virtbus_device *vdev = vblk->vdev;
 	struct virtbus_vq_info *info;
 	struct virtbus_vq **vqs;
-	unsigned int i, n = 1;
+	unsigned int i, n = 1, npoll;
 	int err = -ENOMEM;
 
 	if (virtbus_has_feature(vdev, VIRTBUS_BLK_F_MQ))
 		n = virtbus_cread16(vdev, VBLK_CFG(num_queues));
-	/* Zero is not a queue count; more queues than CPUs buy nothing. */
-	n = clamp_t(unsigned int, n, 1, nr_cpu_ids);
+	/* Zero is not a queue count. */
+	n = max(n, 1U);
+	/*
+	 * Polled queues come out of the device's; one at least keeps its
+	 * interrupt, for I/O nobody polls (most of it, and flushes and
+	 * GET_ID). Of either kind, more queues than CPUs buy nothing.
+	 */
+	npoll = min3(READ_ONCE(poll_queues), n - 1, nr_cpu_ids);
+	vblk->io_queues[HCTX_TYPE_DEFAULT] = min(n - npoll, nr_cpu_ids);
+	vblk->io_queues[HCTX_TYPE_READ] = 0;
+	vblk->io_queues[HCTX_TYPE_POLL] = npoll;
+	n = vblk->io_queues[HCTX_TYPE_DEFAULT] + npoll;
+	if (npoll)
+		dev_info(&vdev->dev, "%u interrupt-driven and %u polled queues\n",
+			 n - npoll, npoll);
 
 	vblk->queues = kcalloc(n, sizeof(*vblk->queues), GFP_KERNEL);
 	info = kcalloc(n, sizeof(*info), GFP_KERNEL);
@@ -360,11 +609,14 @@ static int vblk_init_queues(struct vblk *vblk)
 	if (!vblk->queues || !info || !vqs)
 		goto out;
 	for (i = 0; i < n; i++) {
+		bool polled = i >= n - npoll;
+
 		snprintf(vblk->queues[i].name, sizeof(vblk->queues[i].name),
-			 "req.%u", i);
+			 polled ? "req_poll.%u" : "req.%u", i);
 		spin_lock_init(&vblk->queues[i].lock);
 		info[i].name = vblk->queues[i].name;
-		info[i].callback = vblk_done;
+		/* No callback: the ring turns the queue's interrupts off. */
+		info[i].callback = polled ? NULL : vblk_done;
 	}
 	err = virtbus_find_vqs(vdev, n, vqs, info);
 	if (err)
@@ -435,13 +687,6 @@ static void vblk_read_limits(struct vblk *vblk, struct queue_limits *lim)
 		v = virtbus_cread32(vdev, VBLK_CFG(max_write_zeroes_sectors));
 		lim->max_write_zeroes_sectors = v ? v : UINT_MAX >> SECTOR_SHIFT;
 	}
-}
-
-static bool vblk_writeback(struct virtbus_device *vdev)
-{
-	if (virtbus_has_feature(vdev, VIRTBUS_BLK_F_CONFIG_WCE))
-		return virtbus_cread8(vdev, VBLK_CFG(writeback));
-	return virtbus_has_feature(vdev, VIRTBUS_BLK_F_FLUSH);
 }
 
 #ifdef VIRTBUS_HAVE_BLK_ALLOC_DISK_LIMITS
@@ -523,6 +768,7 @@ static int vblk_probe(struct virtbus_device *vdev)
 	if (!vblk)
 		return -ENOMEM;
 	mutex_init(&vblk->lock);
+	mutex_init(&vblk->cache_lock);
 	vblk->vdev = vdev;
 	vdev->priv = vblk;
 	err = ida_alloc_max(&vblk_index_ida, 26 * 27 - 1, GFP_KERNEL);
@@ -541,6 +787,9 @@ static int vblk_probe(struct virtbus_device *vdev)
 
 	vblk->tag_set.ops = &vblk_mq_ops;
 	vblk->tag_set.nr_hw_queues = vblk->nqueues;
+	/* Up to HCTX_TYPE_POLL, so that blk-mq makes the polled ones. */
+	vblk->tag_set.nr_maps = vblk->io_queues[HCTX_TYPE_POLL] ?
+				HCTX_MAX_TYPES : 1;
 	vblk->tag_set.queue_depth = min_t(unsigned int, VBLK_MAX_QUEUE_DEPTH,
 					  virtbus_vq_size(vblk->queues[0].vq));
 	vblk->tag_set.numa_node = NUMA_NO_NODE;
@@ -599,6 +848,7 @@ static void vblk_remove(struct virtbus_device *vdev)
 
 	/* Waits for I/O in flight: the device answers, or the timeout fails it. */
 	del_gendisk(vblk->disk);
+	blk_mq_free_tag_set(&vblk->tag_set);
 
 	mutex_lock(&vblk->lock);
 	virtbus_reset_device(vdev);
@@ -606,21 +856,21 @@ static void vblk_remove(struct virtbus_device *vdev)
 		while (virtbus_vq_detach_unused_buf(vblk->queues[i].vq))
 			;
 	virtbus_del_vqs(vdev);
+	kfree(vblk->queues);
+	vblk->queues = NULL;
+	vblk->vdev = NULL;
 	mutex_unlock(&vblk->lock);
 
-	put_disk(vblk->disk);
-	blk_mq_free_tag_set(&vblk->tag_set);
-	kfree(vblk->queues);
-	ida_free(&vblk_index_ida, vblk->index);
 	vdev->priv = NULL;
-	kfree(vblk);
+	/* vblk goes with the disk's last reference (vblk_free_disk()). */
+	put_disk(vblk->disk);
 }
 
 static const unsigned int vblk_features[] = {
-	VIRTBUS_BLK_F_SIZE_MAX, VIRTBUS_BLK_F_SEG_MAX, VIRTBUS_BLK_F_RO,
-	VIRTBUS_BLK_F_BLK_SIZE, VIRTBUS_BLK_F_FLUSH, VIRTBUS_BLK_F_TOPOLOGY,
-	VIRTBUS_BLK_F_CONFIG_WCE, VIRTBUS_BLK_F_MQ, VIRTBUS_BLK_F_DISCARD,
-	VIRTBUS_BLK_F_WRITE_ZEROES,
+	VIRTBUS_BLK_F_SIZE_MAX, VIRTBUS_BLK_F_SEG_MAX, VIRTBUS_BLK_F_GEOMETRY,
+	VIRTBUS_BLK_F_RO, VIRTBUS_BLK_F_BLK_SIZE, VIRTBUS_BLK_F_FLUSH,
+	VIRTBUS_BLK_F_TOPOLOGY, VIRTBUS_BLK_F_CONFIG_WCE, VIRTBUS_BLK_F_MQ,
+	VIRTBUS_BLK_F_DISCARD, VIRTBUS_BLK_F_WRITE_ZEROES,
 };
 
 VIRTBUS_DEVICE_TABLE(vblk_ids, VIRTBUS_ID_BLOCK, VIRTBUS_VENDOR_ANY);
