@@ -130,6 +130,11 @@ cp -r "$root/scripts/guest/." "$r/tests/"
 rm -f "$r/tests/init"
 cp -r "$root/scripts/tests/guest" "$r/tests/"
 
+# iopoll, polled block I/O through io_uring for the tests (the guests
+# have no fio): one file, built static, so it needs no libraries.
+gcc -static -O2 -Wall -Wextra -Werror -o "$r/usr/bin/iopoll" \
+	"$root/tools/iopoll/iopoll.c"
+
 # The userspace tools, when built (make -C tools/ivshmem).
 tool=$root/tools/ivshmem/ivshmem
 if [ -x "$tool" ]; then
