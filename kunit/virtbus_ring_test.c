@@ -18,14 +18,19 @@
  * Where the kernel takes no DMA operations for a device (x86 from 6.12
  * without GART or Xen), buffers go through dma-direct, with the same
  * addresses, and the checks that need the record are skipped.
+ *
+ * Each test's device has a name of its own, so a test can count what the
+ * ring logged for it: a queue the device breaks says so exactly once.
  */
 #include <kunit/test.h>
 #include <linux/device.h>
 #include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/io.h>
+#include <linux/kmsg_dump.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <uapi/virtbus/virtbus_ring.h>
 #include <virtbus/transport.h>
 
@@ -202,7 +207,12 @@ struct rt_ctx {
 	struct rt_dev *rd;
 	struct rt_ring rings[RT_MAX_VQS];
 	unsigned int nrings;
+	/* The kernel log as it stood when the test began. */
+	struct kmsg_dump_iter log;
 };
+
+/* Numbers the test devices, whose messages are told apart by name. */
+static atomic_t rt_dev_seq = ATOMIC_INIT(0);
 
 static struct rt_dev *to_rt_dev(struct virtbus_device *vdev)
 {
@@ -300,13 +310,47 @@ static int rt_init(struct kunit *test)
 	spin_lock_init(&rd->vdev.vqs_lock);
 	device_initialize(&rd->vdev.dev);
 	rd->vdev.dev.release = rt_release;
-	if (dev_set_name(&rd->vdev.dev, "virtbus-ring-test")) {
+	if (dev_set_name(&rd->vdev.dev, "virtbus-ring-test.%d",
+			 atomic_inc_return(&rt_dev_seq))) {
 		put_device(&rd->vdev.dev);
 		return -ENOMEM;
 	}
 	ctx->rd = rd;
 	test->priv = ctx;
+	/* Skip what is logged already; lines are not copied, only counted. */
+	kmsg_dump_rewind(&ctx->log);
+	while (kmsg_dump_get_line(&ctx->log, false, NULL, 0, NULL))
+		;
 	return 0;
+}
+
+/*
+ * How many times queue @r said it broke since the test began. Without
+ * printk there is no log to read, and the answer is @want.
+ */
+static unsigned int rt_breaks_logged(struct kunit *test, struct rt_ring *r,
+				     unsigned int want)
+{
+	struct rt_ctx *ctx = test->priv;
+	struct kmsg_dump_iter it = ctx->log;
+	const size_t size = 512;
+	unsigned int n = 0;
+	char what[80];
+	size_t len;
+	char *line;
+
+	if (!IS_ENABLED(CONFIG_PRINTK))
+		return want;
+	line = kunit_kmalloc(test, size, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, line);
+	snprintf(what, sizeof(what), "%s: queue %u (rt) broken: ",
+		 dev_name(&ctx->rd->vdev.dev), r->vq->index);
+	while (kmsg_dump_get_line(&it, false, line, size - 1, &len)) {
+		line[min(len, size - 1)] = '\0';
+		if (strstr(line, what))
+			n++;
+	}
+	return n;
 }
 
 static void rt_exit(struct kunit *test)
@@ -817,10 +861,16 @@ static void ring_bad_requests(struct kunit *test)
 						    GFP_KERNEL), -EINVAL);
 	KUNIT_EXPECT_EQ(test, virtbus_vq_add_inbuf(r->vq, sg, 3, TOK(0),
 						   GFP_KERNEL), -EINVAL);
-	/* More pieces than any ring or table may describe. */
-	sg = rt_sgl(test, buf, VIRTBUS_RING_MAX_SIZE + 1, 0);
+	/* No pieces at all. */
+	KUNIT_EXPECT_EQ(test, virtbus_vq_add_outbuf(r->vq, sg, 0, TOK(0),
+						    GFP_KERNEL), -EINVAL);
 	KUNIT_EXPECT_EQ(test, virtbus_vq_add_inbuf(r->vq, sg, 0, TOK(0),
 						   GFP_KERNEL), -EINVAL);
+	/* More pieces than any ring or table may describe. */
+	sg = rt_sgl(test, buf, VIRTBUS_RING_MAX_SIZE + 1, 0);
+	KUNIT_EXPECT_EQ(test, virtbus_vq_add_inbuf(r->vq, sg,
+						   VIRTBUS_RING_MAX_SIZE + 1,
+						   TOK(0), GFP_KERNEL), -EINVAL);
 	KUNIT_EXPECT_EQ(test, r->vq->num_free, 8U);
 	KUNIT_EXPECT_EQ(test, rt_avail_idx(r), (u16)0);
 	KUNIT_EXPECT_FALSE(test, virtbus_vq_is_broken(r->vq));
@@ -828,14 +878,17 @@ static void ring_bad_requests(struct kunit *test)
 }
 
 /*
- * Up to U32_MAX writable bytes fit a used length; one more is refused and
- * the half-added buffer undone. The pieces are gigabytes long: mapping
- * them touches nothing, and this device never does either.
+ * A chain may hold up to U32_MAX bytes (the specification stops at 2^32,
+ * and the writable part must fit a used length); one more is refused
+ * before anything is mapped. The pieces are gigabytes long: mapping them
+ * touches nothing, and this device never does either.
  */
 static void rt_in_len_limit(struct kunit *test, struct rt_ring *r)
 {
 	u8 *buf = rt_buf(test, 8, 0);
 	struct scatterlist *sg = rt_sgl(test, buf, 2, 4);
+	struct scatterlist *sgs[2];
+	unsigned int maps;
 
 	sg_set_page(&sg[0], virt_to_page(buf), 0x80000000U,
 		    offset_in_page(buf));
@@ -845,14 +898,37 @@ static void rt_in_len_limit(struct kunit *test, struct rt_ring *r)
 						   GFP_KERNEL), 0);
 	KUNIT_EXPECT_EQ(test, rt_avail_idx(r), (u16)1);
 	rt_detach_all(test, r, BIT(0));
+	/* Detaching leaves the ring to the (reset) device. */
+	KUNIT_EXPECT_EQ(test, rt_avail_idx(r), (u16)1);
 
 	sg_set_page(&sg[1], virt_to_page(buf), 0x80000000U,
 		    offset_in_page(buf));
+	maps = rt_dma.maps;
 	KUNIT_EXPECT_EQ(test, virtbus_vq_add_inbuf(r->vq, sg, 2, TOK(1),
 						   GFP_KERNEL), -EINVAL);
+
+	/* The limit is on the whole chain, read and written parts alike. */
+	sgs[0] = rt_sgl(test, buf, 1, 4);
+	sgs[1] = rt_sgl(test, buf + 4, 1, 4);
+	sg_set_page(sgs[0], virt_to_page(buf), 0x80000000U,
+		    offset_in_page(buf));
+	sg_set_page(sgs[1], virt_to_page(buf), 0x80000000U,
+		    offset_in_page(buf));
+	KUNIT_EXPECT_EQ(test, virtbus_vq_add_sgs(r->vq, sgs, 1, 1, TOK(2),
+						 GFP_KERNEL), -EINVAL);
+	/* Refused before anything was mapped or published. */
+	KUNIT_EXPECT_EQ(test, rt_dma.maps, maps);
+	rt_expect_live(test, 0);
 	KUNIT_EXPECT_EQ(test, r->vq->num_free, r->num);
-	KUNIT_EXPECT_EQ(test, rt_avail_idx(r), (u16)0);
+	KUNIT_EXPECT_EQ(test, rt_avail_idx(r), (u16)1);
 	KUNIT_EXPECT_NULL(test, virtbus_vq_detach_unused_buf(r->vq));
+
+	sg_set_page(sgs[1], virt_to_page(buf), 0x7fffffffU,
+		    offset_in_page(buf));
+	KUNIT_EXPECT_EQ(test, virtbus_vq_add_sgs(r->vq, sgs, 1, 1, TOK(3),
+						 GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, rt_avail_idx(r), (u16)2);
+	rt_detach_all(test, r, BIT(3));
 	KUNIT_EXPECT_FALSE(test, virtbus_vq_is_broken(r->vq));
 	rt_check_free_list(test, r);
 }
@@ -921,8 +997,8 @@ static void ring_full(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, len, 1U);
 	KUNIT_EXPECT_EQ(test, r->vq->num_free, 8U);
 
-	/* Without indirect descriptors, more pieces than the ring never fit. */
-	KUNIT_EXPECT_EQ(test, rt_add_in(test, r, 9, 4, TOK(13)), -ENOSPC);
+	/* More pieces than the ring can never fit: no use waiting. */
+	KUNIT_EXPECT_EQ(test, rt_add_in(test, r, 9, 4, TOK(13)), -EINVAL);
 	KUNIT_EXPECT_EQ(test, r->vq->num_free, 8U);
 	KUNIT_EXPECT_FALSE(test, virtbus_vq_is_broken(r->vq));
 }
@@ -943,7 +1019,7 @@ static void ring_full_indirect(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, virtbus_vq_get_buf(r->vq, &len), TOK(0));
 	KUNIT_EXPECT_EQ(test, len, 12U);
 	KUNIT_EXPECT_EQ(test, r->vq->num_free, 1U);
-	KUNIT_EXPECT_EQ(test, rt_add_in(test, r, 6, 4, TOK(4)), 0);
+	KUNIT_EXPECT_EQ(test, rt_add_in(test, r, 4, 4, TOK(4)), 0);
 	KUNIT_EXPECT_EQ(test, r->vq->num_free, 0U);
 }
 
@@ -1121,35 +1197,99 @@ static void ring_indirect(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, virtbus_vq_is_broken(r->vq));
 }
 
-/* With a table, a buffer may have more pieces than the ring has entries. */
-static void ring_indirect_large(struct kunit *test)
+/*
+ * A chain may be as long as the ring, through a table too, where it then
+ * takes a single free descriptor; never longer (virtio 1.1, 2.6.5.3.1).
+ */
+static void ring_chain_limit(struct kunit *test)
 {
 	struct rt_ring *r = rt_new(test, 4, F_INDIRECT);
-	u8 *in = rt_buf(test, 12 * 8, 0);
-	struct scatterlist *sg = rt_sgl(test, in, 12, 8);
+	struct rt_ring *d = rt_new(test, 4, 0);
+	u8 *in = rt_buf(test, 5 * 8, 0);
 	unsigned int len = 0, k;
 	struct rt_chain c;
 	u16 head;
 
-	memset(in, 0, 12 * 8);
-	KUNIT_ASSERT_EQ(test, virtbus_vq_add_inbuf(r->vq, sg, 12, TOK(2),
-						   GFP_KERNEL), 0);
-	KUNIT_EXPECT_EQ(test, r->vq->num_free, 3U);
+	memset(in, 0, 5 * 8);
+	for (k = 0; k < 3; k++) {
+		KUNIT_ASSERT_EQ(test, rt_add_out(test, r, 4, TOK(k)), 0);
+		rt_pop_one(test, r);
+	}
+	KUNIT_ASSERT_EQ(test, virtbus_vq_add_inbuf(r->vq, rt_sgl(test, in, 4, 8),
+						   4, TOK(3), GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, r->vq->num_free, 0U);
 	head = rt_pop_one(test, r);
 	rt_walk(test, r, head, &c);
 	KUNIT_EXPECT_TRUE(test, c.indirect);
-	KUNIT_EXPECT_EQ(test, c.table_len, 12U * 16);
-	KUNIT_ASSERT_EQ(test, c.n, 12U);
-	for (k = 0; k < 12; k++)
+	KUNIT_EXPECT_EQ(test, c.table_len, 4U * 16);
+	KUNIT_ASSERT_EQ(test, c.n, 4U);
+	for (k = 0; k < 4; k++)
 		KUNIT_EXPECT_PTR_EQ(test, (void *)c.va[k],
 				    (void *)(in + 8 * k));
-	KUNIT_EXPECT_EQ(test, c.writable, 96U);
-	rt_write(&c, 96, 1);
-	rt_push(r, head, 96);
-	KUNIT_EXPECT_PTR_EQ(test, virtbus_vq_get_buf(r->vq, &len), TOK(2));
-	KUNIT_EXPECT_EQ(test, len, 96U);
-	KUNIT_EXPECT_TRUE(test, rt_bytes_are(in, 96, 1));
-	KUNIT_EXPECT_EQ(test, r->vq->num_free, 4U);
+	KUNIT_EXPECT_EQ(test, c.writable, 32U);
+	rt_write(&c, 32, 1);
+	rt_push(r, head, 32);
+	KUNIT_EXPECT_PTR_EQ(test, virtbus_vq_get_buf(r->vq, &len), TOK(3));
+	KUNIT_EXPECT_EQ(test, len, 32U);
+	KUNIT_EXPECT_TRUE(test, rt_bytes_are(in, 32, 1));
+	KUNIT_EXPECT_EQ(test, r->vq->num_free, 1U);
+
+	/* Five pieces are too many for a ring of four, table or not. */
+	KUNIT_EXPECT_EQ(test, virtbus_vq_add_inbuf(r->vq, rt_sgl(test, in, 5, 8),
+						   5, TOK(4), GFP_KERNEL),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, virtbus_vq_add_inbuf(d->vq, rt_sgl(test, in, 5, 8),
+						   5, TOK(4), GFP_KERNEL),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, r->vq->num_free, 1U);
+	KUNIT_EXPECT_EQ(test, d->vq->num_free, 4U);
+	/* Four direct pieces fill the ring. */
+	KUNIT_EXPECT_EQ(test, virtbus_vq_add_inbuf(d->vq, rt_sgl(test, in, 4, 8),
+						   4, TOK(5), GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, d->vq->num_free, 0U);
+	rt_expect_live(test, 3 + 4);
+	rt_detach_all(test, d, BIT(5));
+	rt_detach_all(test, r, BIT(0) | BIT(1) | BIT(2));
+}
+
+/* A buffer is the first @num entries of the list; the list may go on. */
+static void ring_add_num(struct kunit *test)
+{
+	struct rt_ring *r = rt_new(test, 8, 0);
+	u8 *buf = rt_buf(test, 4 * 8, 0x40);
+	struct scatterlist *sg = rt_sgl(test, buf, 4, 8);
+	unsigned int len = 0;
+	struct rt_chain c;
+	u16 head;
+
+	KUNIT_ASSERT_EQ(test, virtbus_vq_add_outbuf(r->vq, sg, 2, TOK(0),
+						    GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, r->vq->num_free, 6U);
+	head = rt_pop_one(test, r);
+	rt_walk(test, r, head, &c);
+	KUNIT_ASSERT_EQ(test, c.n, 2U);
+	KUNIT_EXPECT_EQ(test, c.flags[1], (u16)0);
+	KUNIT_EXPECT_TRUE(test, rt_out_is(&c, 16, 0x40));
+	rt_push(r, head, 0);
+	/* A driver that does not care for the length. */
+	KUNIT_EXPECT_PTR_EQ(test, virtbus_vq_get_buf(r->vq, NULL), TOK(0));
+
+	KUNIT_ASSERT_EQ(test, virtbus_vq_add_inbuf(r->vq, sg, 3, TOK(1),
+						   GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, r->vq->num_free, 5U);
+	head = rt_pop_one(test, r);
+	rt_walk(test, r, head, &c);
+	KUNIT_ASSERT_EQ(test, c.n, 3U);
+	KUNIT_EXPECT_EQ(test, c.writable, 24U);
+	rt_push(r, head, 24);
+	KUNIT_EXPECT_PTR_EQ(test, virtbus_vq_get_buf(r->vq, &len), TOK(1));
+	KUNIT_EXPECT_EQ(test, len, 24U);
+
+	/* More entries than the list has. */
+	KUNIT_EXPECT_EQ(test, virtbus_vq_add_inbuf(r->vq, sg, 5, TOK(2),
+						   GFP_KERNEL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, r->vq->num_free, 8U);
+	rt_expect_live(test, 0);
 }
 
 static void ring_no_indirect_chain(struct kunit *test)
@@ -1324,14 +1464,19 @@ static void ring_event_idx_used_event(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, virtbus_vq_get_buf(r->vq, &len), TOK(1));
 	KUNIT_EXPECT_EQ(test, rt_used_event(r), (u16)2);
 
-	/* Disabled: as far away as possible, and flags stay 0. */
+	/*
+	 * Disabled: the entry just behind, the last one the device reaches;
+	 * the flags stay 0.
+	 */
 	virtbus_vq_disable_cb(r->vq);
-	KUNIT_EXPECT_EQ(test, rt_used_event(r), (u16)(2 + 0x8000));
+	KUNIT_EXPECT_EQ(test, rt_used_event(r), (u16)1);
+	KUNIT_EXPECT_FALSE(test, virtbus_ring_need_event(rt_used_event(r),
+							 2 + 8, 2));
 	KUNIT_EXPECT_EQ(test, rt_avail_flags(r), (u16)0);
 	rt_push(r, h[2], 0);
 	KUNIT_EXPECT_PTR_EQ(test, virtbus_vq_get_buf(r->vq, &len), TOK(2));
 	/* get_buf leaves it alone while callbacks are off. */
-	KUNIT_EXPECT_EQ(test, rt_used_event(r), (u16)(2 + 0x8000));
+	KUNIT_EXPECT_EQ(test, rt_used_event(r), (u16)1);
 
 	KUNIT_EXPECT_TRUE(test, virtbus_vq_enable_cb(r->vq));
 	KUNIT_EXPECT_EQ(test, rt_used_event(r), (u16)3);
@@ -1487,7 +1632,7 @@ static void ring_polled_queue(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, rt_avail_flags(r),
 			(u16)VIRTBUS_AVAIL_F_NO_INTERRUPT);
 	KUNIT_EXPECT_EQ(test, rt_avail_flags(e), (u16)0);
-	KUNIT_EXPECT_EQ(test, rt_used_event(e), (u16)0x8000);
+	KUNIT_EXPECT_EQ(test, rt_used_event(e), (u16)0xffff);
 	KUNIT_ASSERT_EQ(test, rt_add_out(test, r, 4, TOK(0)), 0);
 	h = rt_pop_one(test, r);
 	rt_push(r, h, 0);
@@ -1520,6 +1665,9 @@ static void ring_detach_unused(struct kunit *test)
 	rt_push(r, h[3], 0);
 	KUNIT_EXPECT_PTR_EQ(test, virtbus_vq_get_buf(r->vq, &len), TOK(1));
 	rt_detach_all(test, r, BIT(0) | BIT(2) | BIT(3));
+	rt_expect_live(test, 0);
+	/* Nothing written to the ring: the device is reset by now. */
+	KUNIT_EXPECT_EQ(test, rt_avail_idx(r), (u16)4);
 	rt_check_free_list(test, r);
 }
 
@@ -1529,7 +1677,7 @@ static void ring_detach_unused_indirect(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, rt_add_in(test, r, 3, 4, TOK(4)), 0);
 	KUNIT_ASSERT_EQ(test, rt_add_out(test, r, 4, TOK(5)), 0);
-	KUNIT_ASSERT_EQ(test, rt_add_in(test, r, 7, 4, TOK(6)), 0);
+	KUNIT_ASSERT_EQ(test, rt_add_in(test, r, 4, 4, TOK(6)), 0);
 	KUNIT_EXPECT_EQ(test, r->vq->num_free, 1U);
 	rt_detach_all(test, r, BIT(4) | BIT(5) | BIT(6));
 	rt_check_free_list(test, r);
@@ -1542,10 +1690,11 @@ static void ring_detach_unused_indirect(struct kunit *test)
  * nobody is notified, and every buffer of @want can still be detached.
  */
 static void rt_check_broken(struct kunit *test, struct rt_ring *r,
-			    unsigned long want)
+			    unsigned long want, unsigned int msgs)
 {
 	struct rt_dev *rd = rt_rd(test);
 	unsigned int notifies = rd->notifies, len = 0xdead;
+	unsigned int callbacks = rd->callbacks;
 
 	KUNIT_EXPECT_TRUE(test, virtbus_vq_is_broken(r->vq));
 	KUNIT_EXPECT_EQ(test, rt_add_out(test, r, 4, TOK(31)), -EIO);
@@ -1557,9 +1706,13 @@ static void rt_check_broken(struct kunit *test, struct rt_ring *r,
 	KUNIT_EXPECT_EQ(test, len, 0xdeadU);
 	KUNIT_EXPECT_FALSE(test, virtbus_vq_more_used(r->vq));
 	KUNIT_EXPECT_EQ(test, virtbus_vq_interrupt(0, r->vq), IRQ_NONE);
+	KUNIT_EXPECT_EQ(test, rd->callbacks, callbacks);
 	KUNIT_EXPECT_TRUE(test, virtbus_vq_enable_cb(r->vq));
+	KUNIT_EXPECT_TRUE(test, virtbus_vq_enable_cb_delayed(r->vq));
 	rt_detach_all(test, r, want);
 	KUNIT_EXPECT_TRUE(test, virtbus_vq_is_broken(r->vq));
+	/* All of that said nothing more: one message per break, or none. */
+	KUNIT_EXPECT_EQ(test, rt_breaks_logged(test, r, msgs), msgs);
 }
 
 /* Expect the next get_buf to see the device's lie and break the queue. */
@@ -1590,7 +1743,7 @@ static void hostile_used_idx_ahead(struct kunit *test)
 	rt_put_used(r, 2, h0, 0);
 	rt_set_used_idx(r, 3);
 	rt_expect_break(test, r);
-	rt_check_broken(test, r, BIT(0) | BIT(1));
+	rt_check_broken(test, r, BIT(0) | BIT(1), 1);
 
 	/* The used index going backwards is as far ahead as it gets. */
 	KUNIT_ASSERT_EQ(test, rt_add_out(test, b, 4, TOK(2)), 0);
@@ -1598,13 +1751,13 @@ static void hostile_used_idx_ahead(struct kunit *test)
 	rt_put_used(b, 0xffff, h0, 0);
 	rt_set_used_idx(b, 0xffff);
 	rt_expect_break(test, b);
-	rt_check_broken(test, b, BIT(2));
+	rt_check_broken(test, b, BIT(2), 1);
 
 	/* Nothing outstanding at all. */
 	rt_put_used(z, 0, 0, 0);
 	rt_set_used_idx(z, 1);
 	rt_expect_break(test, z);
-	rt_check_broken(test, z, 0);
+	rt_check_broken(test, z, 0, 1);
 }
 
 static void hostile_used_id_range(struct kunit *test)
@@ -1617,14 +1770,14 @@ static void hostile_used_id_range(struct kunit *test)
 	rt_pop_one(test, r);
 	rt_push(r, 8, 0);
 	rt_expect_break(test, r);
-	rt_check_broken(test, r, BIT(0));
+	rt_check_broken(test, r, BIT(0), 1);
 
 	/* An id that truncated to 16 bits would be the right head. */
 	KUNIT_ASSERT_EQ(test, rt_add_out(test, t, 4, TOK(1)), 0);
 	h = rt_pop_one(test, t);
 	rt_push(t, 0x10000 | h, 0);
 	rt_expect_break(test, t);
-	rt_check_broken(test, t, BIT(1));
+	rt_check_broken(test, t, BIT(1), 1);
 }
 
 static void hostile_used_id_not_head(struct kunit *test)
@@ -1642,14 +1795,14 @@ static void hostile_used_id_not_head(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, c.n, 3U);
 	rt_push(r, c.idx[1], 4);
 	rt_expect_break(test, r);
-	rt_check_broken(test, r, BIT(0) | BIT(1));
+	rt_check_broken(test, r, BIT(0) | BIT(1), 1);
 
 	/* A descriptor never handed out. */
 	KUNIT_ASSERT_EQ(test, rt_add_out(test, f, 4, TOK(2)), 0);
 	h = rt_pop_one(test, f);
 	rt_push(f, (h + 5) % 8, 0);
 	rt_expect_break(test, f);
-	rt_check_broken(test, f, BIT(2));
+	rt_check_broken(test, f, BIT(2), 1);
 }
 
 static void hostile_used_id_returned(struct kunit *test)
@@ -1668,7 +1821,7 @@ static void hostile_used_id_returned(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, virtbus_vq_get_buf(r->vq, &len), TOK(0));
 	rt_push(r, ha, 0);
 	rt_expect_break(test, r);
-	rt_check_broken(test, r, BIT(1));
+	rt_check_broken(test, r, BIT(1), 1);
 
 	/* The same buffer twice in one batch. */
 	KUNIT_ASSERT_EQ(test, rt_add_out(test, d, 4, TOK(2)), 0);
@@ -1679,7 +1832,7 @@ static void hostile_used_id_returned(struct kunit *test)
 	rt_push(d, ha, 0);
 	KUNIT_EXPECT_PTR_EQ(test, virtbus_vq_get_buf(d->vq, &len), TOK(2));
 	rt_expect_break(test, d);
-	rt_check_broken(test, d, BIT(3));
+	rt_check_broken(test, d, BIT(3), 1);
 }
 
 static void hostile_used_len(struct kunit *test)
@@ -1696,14 +1849,14 @@ static void hostile_used_len(struct kunit *test)
 	h = rt_pop_one(test, r);
 	rt_push(r, h, 65);
 	rt_expect_break(test, r);
-	rt_check_broken(test, r, BIT(0));
+	rt_check_broken(test, r, BIT(0), 1);
 
 	/* Anything written into a buffer the device may only read. */
 	KUNIT_ASSERT_EQ(test, rt_add_out(test, o, 64, TOK(1)), 0);
 	h = rt_pop_one(test, o);
 	rt_push(o, h, 1);
 	rt_expect_break(test, o);
-	rt_check_broken(test, o, BIT(1));
+	rt_check_broken(test, o, BIT(1), 1);
 
 	/* Out and in: only the in part counts (16 out + 4 in, 5 written). */
 	sgs[0] = rt_sgl(test, rt_buf(test, 16, 0), 1, 16);
@@ -1713,7 +1866,7 @@ static void hostile_used_len(struct kunit *test)
 	h = rt_pop_one(test, m);
 	rt_push(m, h, 5);
 	rt_expect_break(test, m);
-	rt_check_broken(test, m, BIT(2));
+	rt_check_broken(test, m, BIT(2), 1);
 
 	/* The same through an indirect table. */
 	sgs[0] = rt_sgl(test, rt_buf(test, 32, 0), 2, 16);
@@ -1725,7 +1878,7 @@ static void hostile_used_len(struct kunit *test)
 			(u16)VIRTBUS_DESC_F_INDIRECT);
 	rt_push(i, h, 5);
 	rt_expect_break(test, i);
-	rt_check_broken(test, i, BIT(3));
+	rt_check_broken(test, i, BIT(3), 1);
 }
 
 /*
@@ -1801,7 +1954,7 @@ static void hostile_notify_fails(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, virtbus_vq_kick(r->vq));
 	KUNIT_EXPECT_EQ(test, rd->notifies, 1U);
 	KUNIT_EXPECT_TRUE(test, virtbus_vq_is_broken(r->vq));
-	rt_check_broken(test, r, BIT(0));
+	rt_check_broken(test, r, BIT(0), 1);
 	KUNIT_EXPECT_EQ(test, rd->notifies, 1U);
 }
 
@@ -1818,7 +1971,8 @@ static void ring_device_broken(struct kunit *test)
 	rt_push(r, h, 0);
 	/* A used buffer is pending when the device is declared broken. */
 	rd->vdev.broken = true;
-	rt_check_broken(test, r, BIT(0) | BIT(1));
+	/* The core reports a broken device; the ring says nothing. */
+	rt_check_broken(test, r, BIT(0) | BIT(1), 0);
 	KUNIT_EXPECT_EQ(test, rd->notifies, 0U);
 
 	/* A queue made for a broken device starts broken. */
@@ -1838,7 +1992,7 @@ static void ring_break(struct kunit *test)
 	h = rt_pop_one(test, r);
 	rt_push(r, h, 12);
 	virtbus_vq_break(r->vq);
-	rt_check_broken(test, r, BIT(0) | BIT(1));
+	rt_check_broken(test, r, BIT(0) | BIT(1), 0);
 }
 
 /* 9. Bad parameters. */
@@ -1854,6 +2008,7 @@ static void ring_bad_params(struct kunit *test)
 		.name = "rt",
 	};
 	struct virtbus_device *vdev = &rt_rd(test)->vdev;
+	struct virtbus_vq_layout l;
 	struct virtbus_vq *vq;
 	unsigned int i;
 
@@ -1872,6 +2027,20 @@ static void ring_bad_params(struct kunit *test)
 	p.align = 3000;
 	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(virtbus_vq_new(vdev, &p)),
 			-EINVAL);
+	/* The used ring's 32-bit fields need 4-byte alignment. */
+	p.align = 2;
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(virtbus_vq_new(vdev, &p)),
+			-EINVAL);
+	p.align = 4;
+	vq = virtbus_vq_new(vdev, &p);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(vq));
+	virtbus_vq_get_layout(vq, &l);
+	/* 16 * 8 + 6 + 2 * 8 = 150 bytes before it. */
+	KUNIT_EXPECT_EQ(test, l.used - l.desc, 152L);
+	KUNIT_EXPECT_EQ(test, l.size, (size_t)152 + 6 + 8 * 8);
+	KUNIT_EXPECT_PTR_EQ(test, list_first_entry(&vdev->vqs,
+						   struct virtbus_vq, list), vq);
+	virtbus_vq_del(vq);
 	p.align = RT_ALIGN;
 	p.notify = NULL;
 	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(virtbus_vq_new(vdev, &p)),
@@ -1925,7 +2094,8 @@ static struct kunit_case virtbus_ring_cases[] = {
 	KUNIT_CASE(ring_autokick),
 	KUNIT_CASE(ring_in_len_limit),
 	KUNIT_CASE(ring_indirect),
-	KUNIT_CASE(ring_indirect_large),
+	KUNIT_CASE(ring_chain_limit),
+	KUNIT_CASE(ring_add_num),
 	KUNIT_CASE(ring_no_indirect_chain),
 	KUNIT_CASE(ring_map_error),
 	KUNIT_CASE(ring_map_error_indirect),

@@ -741,16 +741,15 @@ static void vblk_set_name(struct gendisk *disk, int index)
 }
 
 /*
- * Without indirect tables a request takes a ring descriptor per segment
- * plus two (header and status): one longer than the smallest ring could
- * never be added, and its hardware queue would wait for room forever.
+ * A request is a chain of a descriptor per segment plus two (header and
+ * status), and no chain may be longer than its ring, indirect table or
+ * not: virtbus_vq_add_sgs() refuses a longer one for good. A segment
+ * limit from the device beyond the smallest ring would fail requests.
  */
 static void vblk_clamp_segments(struct vblk *vblk)
 {
 	unsigned int i, room;
 
-	if (virtbus_has_feature(vblk->vdev, VIRTBUS_F_INDIRECT_DESC))
-		return;
 	for (i = 0; i < vblk->nqueues; i++) {
 		room = virtbus_vq_size(vblk->queues[i].vq);
 		room = room > 3 ? room - 2 : 1;

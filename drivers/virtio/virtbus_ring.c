@@ -1,38 +1,54 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * virtbus: the split virtqueue (virtio 1.x, section 2.7).
+ * virtbus: the split virtqueue (virtio 1.x, section 2.6 of 1.1 / 2.7 of 1.2).
  *
- * Buffers reach the device through the DMA API. Everything the driver
- * needs to tear a buffer down (addresses, lengths, directions, chain
- * links) is kept in memory the device cannot reach, so a device that
- * scribbles over the ring can corrupt its own view, never ours. What the
- * device writes back (used index, id, length) is checked before use; a
- * bad value breaks the queue with one message.
+ * The ring is one coherent block in the legacy layout, so legacy and
+ * modern transports place it the same way. Buffers reach the device
+ * through the DMA API on the transport's DMA device.
  *
- * Locking: none inside. The driver serialises all calls on one queue;
- * virtbus_vq_interrupt() and virtbus_vq_more_used() only read.
+ * Never trust the device. Everything needed to tear a buffer down
+ * (addresses, lengths, directions, chain links, the free list) lives in
+ * memory the device cannot reach, and the ring's descriptor and available
+ * parts are only ever written by us, never read back. What the device
+ * writes (used index, id, length, flags, avail_event) is read once per
+ * use and checked before anything is indexed with it: a bad value breaks
+ * the queue with one message, and from then on the queue refuses work but
+ * still lets the driver take every buffer back.
+ *
+ * Locking: none inside. The driver serialises every call on one queue
+ * (typically with the lock its callback also takes); only
+ * virtbus_vq_notify() may run outside that lock, and the interrupt handler
+ * and virtbus_vq_is_broken() only read. Nothing here sleeps except
+ * virtbus_vq_new() and virtbus_vq_del(); virtbus_vq_add_sgs() allocates
+ * with the caller's gfp.
  */
+#include <linux/bitops.h>
 #include <linux/dma-mapping.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
 #include <linux/slab.h>
 #include <uapi/virtbus/virtbus_ring.h>
 #include <virtbus/transport.h>
 
-/* Driver-private copy of one descriptor. */
+/* Our copy of one descriptor: what the device sees may have changed. */
 struct vb_desc_extra {
 	dma_addr_t addr;
 	u32 len;
 	u16 flags;
-	u16 next;
+	u16 next;		/* the chain, or the free list */
 };
 
-/* Per chain head: what the driver gave and how to take it back. */
+/* Per ring descriptor that heads a chain the device holds. */
 struct vb_desc_state {
-	void *data;			/* the driver's token; NULL: not a head */
-	struct virtbus_ring_desc *indir;	/* indirect table, or NULL */
-	u32 in_len;			/* bytes the device may write */
-	u16 ndescs;			/* ring descriptors the chain holds */
-	u16 last;			/* last ring descriptor of the chain */
+	void *data;		/* the driver's token; NULL: not a head */
+	struct virtbus_ring_desc *table;	/* indirect table, or NULL */
+	u32 in_len;		/* bytes the device may write */
+	u16 ndescs;		/* ring descriptors the chain takes */
+	u16 last;		/* its last ring descriptor */
 };
+
+/* Bits of vb_vq.flags. */
+#define VB_BROKEN	0
 
 struct vb_vq {
 	struct virtbus_vq vq;
@@ -50,81 +66,97 @@ struct vb_vq {
 	bool event_idx;
 	bool indirect;
 	bool strong_barriers;
-	bool broken;
+	unsigned long flags;
 
 	u16 free_head;
-	u16 avail_idx_shadow;
-	u16 avail_flags_shadow;
-	u16 last_used_idx;
-	u16 num_added;			/* made available since the last kick */
-	u16 in_flight;			/* heads the device holds */
+	u16 avail_idx_shadow;	/* what we last wrote to avail->idx */
+	u16 avail_flags_shadow;	/* what avail->flags would say */
+	u16 num_added;		/* made available since the last kick */
+	u16 last_used_idx;	/* the next used entry to collect */
+	u16 used_idx_shadow;	/* the device's used->idx when last read */
+	u16 in_flight;		/* chains the device holds */
+	u16 detach_next;	/* where to look for the next unused buffer */
 
 	struct vb_desc_state *state;
 	struct vb_desc_extra *extra;
 };
 
-#define to_vb(_vq) container_of(_vq, struct vb_vq, vq)
+static struct vb_vq *to_vb(struct virtbus_vq *vq)
+{
+	return container_of(vq, struct vb_vq, vq);
+}
+
+static const struct vb_vq *to_vb_const(const struct virtbus_vq *vq)
+{
+	return container_of(vq, struct vb_vq, vq);
+}
 
 /*
- * The ring is ordinary memory shared with a hypervisor unless the device
- * asked for platform ordering (ORDER_PLATFORM, real hardware behind the
- * ring); then the barriers must order against DMA too.
+ * Barriers. The peer is normally a hypervisor on other CPUs of the same
+ * machine, for which SMP ordering suffices. A device that negotiated
+ * ORDER_PLATFORM is real hardware behind the ring, which needs the
+ * ordering the platform gives DMA.
  */
-static inline void vb_wmb(struct vb_vq *vb)
+/* Descriptors and ring entries must be visible before the index. */
+static void vb_wmb(const struct vb_vq *vb)
 {
-	/* Order our ring writes before the index write that publishes them. */
 	if (vb->strong_barriers)
-		dma_wmb();	/* as above */
+		dma_wmb();	/* entries before index, for DMA */
 	else
-		virt_wmb();	/* as above */
+		virt_wmb();	/* entries before index, for another CPU */
 }
 
-static inline void vb_rmb(struct vb_vq *vb)
+/* Used entries are read only after the index that published them. */
+static void vb_rmb(const struct vb_vq *vb)
 {
-	/* Order the device's index before the entries it published. */
 	if (vb->strong_barriers)
-		dma_rmb();	/* as above */
+		dma_rmb();	/* index before entries, for DMA */
 	else
-		virt_rmb();	/* as above */
+		virt_rmb();	/* index before entries, for another CPU */
 }
 
-static inline void vb_mb(struct vb_vq *vb)
+/*
+ * Our store (index or event) before our load of the device's event or
+ * index: otherwise each side can miss the other's update and both wait
+ * forever.
+ */
+static void vb_mb(const struct vb_vq *vb)
 {
-	/*
-	 * Order our index or event write before reading the device's
-	 * event or flags (and the other way round): without it, both sides
-	 * can each miss the other's update and sleep forever.
-	 */
 	if (vb->strong_barriers)
-		mb();		/* as above */
+		mb();		/* store before load, for DMA */
 	else
-		virt_mb();	/* as above */
+		virt_mb();	/* store before load, for another CPU */
 }
 
-static __le16 *vb_used_event(struct vb_vq *vb)
+/* The driver's used_event sits after the available ring... */
+static __le16 *vb_used_event(const struct vb_vq *vb)
 {
 	return &vb->avail->ring[vb->num];
 }
 
-static __le16 *vb_avail_event(struct vb_vq *vb)
+/* ...and the device's avail_event after the used ring. */
+static __le16 *vb_avail_event(const struct vb_vq *vb)
 {
 	return (__le16 *)&vb->used->ring[vb->num];
 }
 
-static u16 vb_used_idx(struct vb_vq *vb)
+static u16 vb_read_used_idx(const struct vb_vq *vb)
 {
 	return le16_to_cpu(READ_ONCE(vb->used->idx));
 }
 
-/* Break the queue because of what the device did: one message. */
+/*
+ * Break the queue because of what the device (or its transport) did.
+ * The bit is taken atomically: virtbus_vq_notify() may race with the
+ * rest, and there must be exactly one message.
+ */
 static __printf(2, 3) void vb_fail(struct vb_vq *vb, const char *fmt, ...)
 {
 	struct va_format vaf;
 	va_list args;
 
-	if (vb->broken)
+	if (test_and_set_bit(VB_BROKEN, &vb->flags))
 		return;
-	WRITE_ONCE(vb->broken, true);
 	va_start(args, fmt);
 	vaf.fmt = fmt;
 	vaf.va = &args;
@@ -137,11 +169,14 @@ static __printf(2, 3) void vb_fail(struct vb_vq *vb, const char *fmt, ...)
  * virtbus_vq_is_broken - has the queue (or its device) stopped working?
  * @vq: the queue
  *
- * Return: true if the queue refuses new buffers and reports no more.
+ * May be called from any context.
+ *
+ * Return: true if the queue refuses new buffers and reports no used ones.
  */
 bool virtbus_vq_is_broken(const struct virtbus_vq *vq)
 {
-	return READ_ONCE(to_vb(vq)->broken) || READ_ONCE(vq->vdev->broken);
+	return test_bit(VB_BROKEN, &to_vb_const(vq)->flags) ||
+	       READ_ONCE(vq->vdev->broken);
 }
 EXPORT_SYMBOL_NS_GPL(virtbus_vq_is_broken, VIRTBUS);
 
@@ -149,11 +184,12 @@ EXPORT_SYMBOL_NS_GPL(virtbus_vq_is_broken, VIRTBUS);
  * virtbus_vq_size - the number of entries of the ring
  * @vq: the queue
  *
- * Return: the ring size, a power of two.
+ * Return: the ring size, a power of two; also the longest chain (counting
+ * the pieces of an indirect table) a buffer may have.
  */
 unsigned int virtbus_vq_size(const struct virtbus_vq *vq)
 {
-	return to_vb(vq)->num;
+	return to_vb_const(vq)->num;
 }
 EXPORT_SYMBOL_NS_GPL(virtbus_vq_size, VIRTBUS);
 
@@ -161,17 +197,19 @@ EXPORT_SYMBOL_NS_GPL(virtbus_vq_size, VIRTBUS);
  * virtbus_vq_break - stop a queue
  * @vq: the queue
  *
- * For the core and transports (a device that was removed or misbehaved).
- * The queue refuses new buffers and reports no used ones; its buffers
- * can still be detached.
+ * For the core and transports, when the device is gone or misbehaved
+ * (they print their own message). Safe in any context, including under
+ * &virtbus_device.vqs_lock. The queue then refuses new buffers, reports
+ * no used ones and never runs its callback; its buffers can still be
+ * detached with virtbus_vq_detach_unused_buf().
  */
 void virtbus_vq_break(struct virtbus_vq *vq)
 {
-	WRITE_ONCE(to_vb(vq)->broken, true);
+	set_bit(VB_BROKEN, &to_vb(vq)->flags);
 }
 EXPORT_SYMBOL_NS_GPL(virtbus_vq_break, VIRTBUS);
 
-static void vb_unmap_one(struct vb_vq *vb, const struct vb_desc_extra *e)
+static void vb_unmap_one(const struct vb_vq *vb, const struct vb_desc_extra *e)
 {
 	dma_unmap_page(vb->dma_dev, e->addr, e->len,
 		       e->flags & VIRTBUS_DESC_F_WRITE ?
@@ -179,39 +217,46 @@ static void vb_unmap_one(struct vb_vq *vb, const struct vb_desc_extra *e)
 }
 
 /*
- * An indirect table is allocated with a private copy of its entries
+ * An indirect table is allocated with our copy of its entries right
  * after it; only the table itself is mapped for the device.
  */
-static struct vb_desc_extra *vb_indir_extra(struct virtbus_ring_desc *table,
+static struct vb_desc_extra *vb_table_extra(struct virtbus_ring_desc *table,
 					    unsigned int n)
 {
 	return (struct vb_desc_extra *)(table + n);
 }
 
-static void vb_free_indirect(struct vb_vq *vb, unsigned int head)
+static struct virtbus_ring_desc *vb_alloc_table(unsigned int n, gfp_t gfp)
 {
-	struct vb_desc_state *st = &vb->state[head];
-	const struct vb_desc_extra *te = &vb->extra[head];
-	unsigned int n = te->len / sizeof(struct virtbus_ring_desc);
-	struct vb_desc_extra *ie = vb_indir_extra(st->indir, n);
-	unsigned int i;
-
-	for (i = 0; i < n; i++)
-		vb_unmap_one(vb, &ie[i]);
-	dma_unmap_single(vb->dma_dev, te->addr, te->len, DMA_TO_DEVICE);
-	kfree(st->indir);
-	st->indir = NULL;
+	/*
+	 * Any memory will do: the table is mapped like a buffer. Failure is
+	 * no error (the request goes direct), so it must not warn.
+	 */
+	gfp &= ~(__GFP_HIGHMEM | __GFP_DMA | __GFP_DMA32);
+	return kmalloc_array(n, sizeof(struct virtbus_ring_desc) +
+			     sizeof(struct vb_desc_extra), gfp | __GFP_NOWARN);
 }
 
 /* Unmap a chain, return its descriptors to the free list, and its token. */
-static void *vb_detach(struct vb_vq *vb, unsigned int head)
+static void *vb_detach(struct vb_vq *vb, u16 head)
 {
 	struct vb_desc_state *st = &vb->state[head];
-	unsigned int i = head, n;
+	const struct vb_desc_extra *he = &vb->extra[head];
 	void *data = st->data;
+	unsigned int n;
+	u16 i = head;
 
-	if (st->indir) {
-		vb_free_indirect(vb, head);
+	if (st->table) {
+		unsigned int pieces = he->len / sizeof(*st->table);
+		const struct vb_desc_extra *te;
+
+		te = vb_table_extra(st->table, pieces);
+		for (n = 0; n < pieces; n++)
+			vb_unmap_one(vb, &te[n]);
+		dma_unmap_single(vb->dma_dev, he->addr, he->len,
+				 DMA_TO_DEVICE);
+		kfree(st->table);
+		st->table = NULL;
 	} else {
 		for (n = 0; n < st->ndescs; n++) {
 			vb_unmap_one(vb, &vb->extra[i]);
@@ -226,6 +271,60 @@ static void *vb_detach(struct vb_vq *vb, unsigned int head)
 	return data;
 }
 
+/*
+ * One request: @nsgs scatterlists, the first @out_sgs read by the device,
+ * at most @per_list pieces taken from each.
+ */
+struct vb_req {
+	struct scatterlist **sgs;
+	unsigned int out_sgs;
+	unsigned int nsgs;
+	unsigned int per_list;
+	/* Filled by vb_measure(). */
+	unsigned int pieces;
+	u64 in_len;
+};
+
+/*
+ * Count the pieces and bytes of a request before anything is mapped.
+ *
+ * "A driver MUST NOT create a descriptor chain longer than the Queue Size
+ * of the device" (virtio 1.1, 2.6.5.3.1; 1.2, 2.7.5.3.1). The rule stands
+ * among those for indirect descriptors, so the entries of a table count:
+ * a buffer has at most vb->num pieces, whichever way it is added. And
+ * "Drivers MUST NOT add a descriptor chain longer than 2^32 bytes in
+ * total" (1.1, 2.6.5.2; 1.2, 2.7.5.2): we stop one byte short, so that
+ * the writable part always fits the used ring's 32-bit length.
+ */
+static int vb_measure(const struct vb_vq *vb, struct vb_req *req)
+{
+	struct scatterlist *sg;
+	unsigned int i, n;
+	u64 bytes = 0;
+
+	req->pieces = 0;
+	req->in_len = 0;
+	for (i = 0; i < req->nsgs; i++) {
+		n = 0;
+		for (sg = req->sgs[i]; sg && n < req->per_list;
+		     sg = sg_next(sg)) {
+			n++;
+			if (++req->pieces > vb->num)
+				return -EINVAL;
+			bytes += sg->length;
+			if (i >= req->out_sgs)
+				req->in_len += sg->length;
+		}
+		/* A list shorter than the caller said it was. */
+		if (req->per_list != UINT_MAX && n < req->per_list)
+			return -EINVAL;
+	}
+	if (!req->pieces || bytes > U32_MAX)
+		return -EINVAL;
+	return 0;
+}
+
+/* Write a descriptor the device will read, and our copy of it. */
 static void vb_set_desc(struct virtbus_ring_desc *d, struct vb_desc_extra *e,
 			dma_addr_t addr, u32 len, u16 flags, u16 next)
 {
@@ -239,220 +338,215 @@ static void vb_set_desc(struct virtbus_ring_desc *d, struct vb_desc_extra *e,
 	e->next = next;
 }
 
-static unsigned int vb_count_sgs(struct scatterlist *sgs[], unsigned int n)
-{
-	struct scatterlist *sg;
-	unsigned int i, total = 0;
-
-	for (i = 0; i < n; i++)
-		for (sg = sgs[i]; sg; sg = sg_next(sg))
-			total++;
-	return total;
-}
-
 /*
- * Map every buffer of the request and describe it in @d/@e (the ring's
- * own descriptors when @ring is true, following the free list from
- * @first; an indirect table otherwise). On failure, unmaps what it mapped.
+ * Map every piece of @req and describe it in @d (what the device reads)
+ * and @e (our copy). In the ring (@in_ring) the pieces take descriptors
+ * from the free list starting at @first, and *@after is the free list
+ * that remains; in an indirect table they take entries 0, 1, ... Each
+ * descriptor is written once, complete: the device's copy is never read
+ * back. On failure everything mapped so far is unmapped and the free
+ * list is as it was.
  */
-static int vb_fill(struct vb_vq *vb, struct scatterlist *sgs[],
-		   unsigned int out_sgs, unsigned int in_sgs,
-		   struct virtbus_ring_desc *d, struct vb_desc_extra *e,
-		   bool ring, u16 first, u64 *in_len, u16 *last)
+static int vb_map_pieces(const struct vb_vq *vb, const struct vb_req *req,
+			 struct virtbus_ring_desc *d, struct vb_desc_extra *e,
+			 bool in_ring, u16 first, u16 *last, u16 *after)
 {
-	unsigned int n = 0, i, k;
+	unsigned int i, left, k = 0;
 	struct scatterlist *sg;
-	u16 idx = first, prev = first;
+	u16 idx = first, next;
 
-	*in_len = 0;
-	for (i = 0; i < out_sgs + in_sgs; i++) {
-		bool in = i >= out_sgs;
+	for (i = 0; i < req->nsgs; i++) {
+		bool in = i >= req->out_sgs;
 
-		for (sg = sgs[i]; sg; sg = sg_next(sg)) {
+		for (sg = req->sgs[i], left = req->per_list; sg && left;
+		     sg = sg_next(sg), left--) {
+			u16 flags = in ? VIRTBUS_DESC_F_WRITE : 0;
 			dma_addr_t addr;
-			u16 next;
 
-			addr = dma_map_page(vb->dma_dev, sg_page(sg), sg->offset,
-					    sg->length,
+			addr = dma_map_page(vb->dma_dev, sg_page(sg),
+					    sg->offset, sg->length,
 					    in ? DMA_FROM_DEVICE : DMA_TO_DEVICE);
 			if (dma_mapping_error(vb->dma_dev, addr))
 				goto unwind;
-			next = ring ? vb->extra[idx].next : n + 1;
-			vb_set_desc(&d[ring ? idx : n], &e[ring ? idx : n], addr,
-				    sg->length,
-				    VIRTBUS_DESC_F_NEXT |
-				    (in ? VIRTBUS_DESC_F_WRITE : 0), next);
-			if (in)
-				*in_len += sg->length;
-			prev = ring ? idx : n;
+			/* Follow the free list before this entry leaves it. */
+			next = in_ring ? e[idx].next : idx + 1;
+			if (++k < req->pieces)
+				flags |= VIRTBUS_DESC_F_NEXT;
+			vb_set_desc(&d[idx], &e[idx], addr, sg->length, flags,
+				    k < req->pieces ? next : 0);
+			*last = idx;
 			idx = next;
-			n++;
 		}
 	}
-	/* The last descriptor ends the chain. */
-	d[prev].flags &= cpu_to_le16(~VIRTBUS_DESC_F_NEXT);
-	e[prev].flags &= ~VIRTBUS_DESC_F_NEXT;
-	*last = prev;
-	return n;
+	*after = idx;
+	return 0;
 
 unwind:
-	idx = first;
-	for (k = 0; k < n; k++) {
-		vb_unmap_one(vb, &e[ring ? idx : k]);
-		idx = ring ? e[idx].next : idx;
-	}
+	/* Every piece mapped so far still links to the next one. */
+	for (idx = first; k; k--, idx = e[idx].next)
+		vb_unmap_one(vb, &e[idx]);
 	return -ENOMEM;
 }
 
-static struct virtbus_ring_desc *vb_alloc_indirect(unsigned int n, gfp_t gfp)
+/* The whole request behind one ring descriptor. */
+static int vb_add_table(struct vb_vq *vb, const struct vb_req *req,
+			struct virtbus_ring_desc *table)
 {
-	/* Not from a DMA zone: the table is mapped like any buffer. */
-	return kmalloc_array(n, sizeof(struct virtbus_ring_desc) +
-			     sizeof(struct vb_desc_extra),
-			     gfp & ~(__GFP_HIGHMEM | __GFP_DMA));
-}
-
-static int vb_add_indirect(struct vb_vq *vb, struct scatterlist *sgs[],
-			   unsigned int out_sgs, unsigned int in_sgs,
-			   unsigned int total, struct virtbus_ring_desc *table,
-			   u64 *in_len)
-{
-	struct vb_desc_extra *ie = vb_indir_extra(table, total);
-	unsigned int head = vb->free_head;
+	struct vb_desc_extra *te = vb_table_extra(table, req->pieces);
+	u32 size = req->pieces * sizeof(*table);
+	u16 head = vb->free_head, last, after;
 	dma_addr_t addr;
-	u16 last;
-	int n;
+	unsigned int n;
+	int err;
 
-	n = vb_fill(vb, sgs, out_sgs, in_sgs, table, ie, false, 0, in_len,
-		    &last);
-	if (n < 0)
-		return n;
-	addr = dma_map_single(vb->dma_dev, table, total * sizeof(*table),
-			      DMA_TO_DEVICE);
+	err = vb_map_pieces(vb, req, table, te, false, 0, &last, &after);
+	if (err)
+		return err;
+	/* Mapped once written: for a non-coherent device, that flushes it. */
+	addr = dma_map_single(vb->dma_dev, table, size, DMA_TO_DEVICE);
 	if (dma_mapping_error(vb->dma_dev, addr)) {
-		while (n--)
-			vb_unmap_one(vb, &ie[n]);
+		for (n = 0; n < req->pieces; n++)
+			vb_unmap_one(vb, &te[n]);
 		return -ENOMEM;
 	}
 	vb->free_head = vb->extra[head].next;
-	vb_set_desc(&vb->desc[head], &vb->extra[head], addr,
-		    total * sizeof(*table), VIRTBUS_DESC_F_INDIRECT, 0);
-	vb->state[head].indir = table;
+	vb_set_desc(&vb->desc[head], &vb->extra[head], addr, size,
+		    VIRTBUS_DESC_F_INDIRECT, 0);
+	vb->state[head].table = table;
 	vb->state[head].ndescs = 1;
 	vb->state[head].last = head;
-	return head;
+	return 0;
 }
 
-static int vb_add_direct(struct vb_vq *vb, struct scatterlist *sgs[],
-			 unsigned int out_sgs, unsigned int in_sgs,
-			 u64 *in_len)
+/* The request as a chain of ring descriptors. */
+static int vb_add_chain(struct vb_vq *vb, const struct vb_req *req)
 {
-	unsigned int head = vb->free_head;
-	u16 last;
-	int n;
+	u16 head = vb->free_head, last, after;
+	int err;
 
-	n = vb_fill(vb, sgs, out_sgs, in_sgs, vb->desc, vb->extra, true, head,
-		    in_len, &last);
-	if (n < 0)
-		return n;
-	vb->free_head = vb->extra[last].next;
-	vb->state[head].indir = NULL;
-	vb->state[head].ndescs = n;
+	err = vb_map_pieces(vb, req, vb->desc, vb->extra, true, head, &last,
+			    &after);
+	if (err)
+		return err;
+	vb->free_head = after;
+	vb->state[head].table = NULL;
+	vb->state[head].ndescs = req->pieces;
 	vb->state[head].last = last;
-	return head;
+	return 0;
+}
+
+static int vb_add(struct vb_vq *vb, struct vb_req *req, void *data,
+		  gfp_t gfp)
+{
+	struct virtbus_ring_desc *table = NULL;
+	u16 head = vb->free_head;
+	unsigned int needed;
+	int err;
+
+	if (virtbus_vq_is_broken(&vb->vq))
+		return -EIO;
+	if (!data)
+		return -EINVAL;
+	err = vb_measure(vb, req);
+	if (err)
+		return err;
+
+	/* A table saves ring space; without memory for one, go direct. */
+	if (vb->indirect && req->pieces > 1 && vb->vq.num_free)
+		table = vb_alloc_table(req->pieces, gfp);
+	needed = table ? 1 : req->pieces;
+	if (vb->vq.num_free < needed) {
+		kfree(table);
+		return -ENOSPC;
+	}
+	err = table ? vb_add_table(vb, req, table) : vb_add_chain(vb, req);
+	if (err) {
+		kfree(table);
+		return err;
+	}
+	vb->state[head].data = data;
+	vb->state[head].in_len = req->in_len;
+	vb->vq.num_free -= needed;
+	vb->in_flight++;
+
+	vb->avail->ring[vb->avail_idx_shadow & (vb->num - 1)] =
+		cpu_to_le16(head);
+	vb_wmb(vb);
+	vb->avail_idx_shadow++;
+	WRITE_ONCE(vb->avail->idx, cpu_to_le16(vb->avail_idx_shadow));
+
+	/*
+	 * EVENT_IDX compares 16-bit indexes: after 65535 entries without a
+	 * kick the device could no longer tell whether it was passed.
+	 */
+	if (unlikely(++vb->num_added == U16_MAX))
+		virtbus_vq_kick(&vb->vq);
+	return 0;
 }
 
 /**
  * virtbus_vq_add_sgs - make a buffer available to the device
  * @vq: the queue
- * @sgs: scatterlists, the ones the device reads first
+ * @sgs: scatterlists, each walked to its end; the device reads the first
+ *	@out_sgs and writes the following @in_sgs
  * @out_sgs: how many of @sgs the device reads
  * @in_sgs: how many after those it writes
  * @data: the token virtbus_vq_get_buf() returns for this buffer (not NULL)
  * @gfp: how to allocate an indirect table
  *
- * The device hears of it at the next kick.
+ * The device hears of the buffer at the next kick. With INDIRECT_DESC, a
+ * buffer of several pieces takes one ring descriptor (when its table can
+ * be allocated), otherwise one per piece. Under the driver's queue lock.
  *
- * Return: 0; -ENOSPC if the ring is full; -EIO if the queue is broken;
- * -EINVAL for an empty or oversized request; -ENOMEM if mapping failed.
+ * Return: 0; -ENOSPC if there are not enough free descriptors now; -EIO
+ * if the queue is broken; -EINVAL for no token, no pieces, more pieces
+ * than virtbus_vq_size() or 4 GiB or more in all; -ENOMEM if a mapping
+ * failed.
  */
 int virtbus_vq_add_sgs(struct virtbus_vq *vq, struct scatterlist *sgs[],
 		       unsigned int out_sgs, unsigned int in_sgs,
 		       void *data, gfp_t gfp)
 {
-	struct vb_vq *vb = to_vb(vq);
-	struct virtbus_ring_desc *table = NULL;
-	unsigned int total, needed;
-	u64 in_len;
-	int head;
+	struct vb_req req = {
+		.sgs = sgs,
+		.out_sgs = out_sgs,
+		.nsgs = out_sgs + in_sgs,
+		.per_list = UINT_MAX,
+	};
 
-	if (virtbus_vq_is_broken(vq))
-		return -EIO;
-	if (!data)
-		return -EINVAL;
-	total = vb_count_sgs(sgs, out_sgs + in_sgs);
-	if (!total || total > VIRTBUS_RING_MAX_SIZE)
-		return -EINVAL;
-
-	if (vb->indirect && total > 1 && vq->num_free)
-		table = vb_alloc_indirect(total, gfp);
-	needed = table ? 1 : total;
-	if (vq->num_free < needed) {
-		kfree(table);
-		return -ENOSPC;
-	}
-
-	if (table) {
-		head = vb_add_indirect(vb, sgs, out_sgs, in_sgs, total, table,
-				       &in_len);
-		if (head < 0)
-			kfree(table);
-	} else {
-		head = vb_add_direct(vb, sgs, out_sgs, in_sgs, &in_len);
-	}
-	if (head < 0)
-		return head;
-	vq->num_free -= needed;
-	vb->state[head].data = data;
-	vb->state[head].in_len = in_len;
-	vb->in_flight++;
-	if (in_len > U32_MAX) {
-		/* The used ring cannot express the length: refuse. */
-		vb_detach(vb, head);
-		return -EINVAL;
-	}
-
-	vb->avail->ring[vb->avail_idx_shadow & (vb->num - 1)] =
-		cpu_to_le16(head);
-	/* The entry must be visible before the index that publishes it. */
-	vb_wmb(vb);
-	vb->avail_idx_shadow++;
-	WRITE_ONCE(vb->avail->idx, cpu_to_le16(vb->avail_idx_shadow));
-	vb->num_added++;
-
-	/* Past 65535 unkicked entries the device could not tell old from new. */
-	if (unlikely(vb->num_added == U16_MAX))
-		virtbus_vq_kick(vq);
-	return 0;
+	return vb_add(to_vb(vq), &req, data, gfp);
 }
 EXPORT_SYMBOL_NS_GPL(virtbus_vq_add_sgs, VIRTBUS);
+
+/* A buffer of the first @num entries of one list, read or written. */
+static int vb_add_one(struct vb_vq *vb, struct scatterlist *sg,
+		      unsigned int num, bool out, void *data, gfp_t gfp)
+{
+	struct vb_req req = {
+		.sgs = &sg,
+		.out_sgs = out,
+		.nsgs = 1,
+		.per_list = num,
+	};
+
+	return vb_add(vb, &req, data, gfp);
+}
 
 /**
  * virtbus_vq_add_outbuf - make a buffer the device reads available
  * @vq: the queue
  * @sg: the scatterlist
- * @num: entries in @sg
+ * @num: entries of @sg that make up the buffer (the list may go on)
  * @data: the token (not NULL)
  * @gfp: how to allocate an indirect table
  *
- * Return: as virtbus_vq_add_sgs().
+ * Return: as virtbus_vq_add_sgs(); -EINVAL also if @sg has fewer than
+ * @num entries.
  */
 int virtbus_vq_add_outbuf(struct virtbus_vq *vq, struct scatterlist *sg,
 			  unsigned int num, void *data, gfp_t gfp)
 {
-	if (num && sg_nents(sg) < num)
-		return -EINVAL;
-	return virtbus_vq_add_sgs(vq, &sg, 1, 0, data, gfp);
+	return vb_add_one(to_vb(vq), sg, num, true, data, gfp);
 }
 EXPORT_SYMBOL_NS_GPL(virtbus_vq_add_outbuf, VIRTBUS);
 
@@ -460,18 +554,16 @@ EXPORT_SYMBOL_NS_GPL(virtbus_vq_add_outbuf, VIRTBUS);
  * virtbus_vq_add_inbuf - make a buffer the device writes available
  * @vq: the queue
  * @sg: the scatterlist
- * @num: entries in @sg
+ * @num: entries of @sg that make up the buffer (the list may go on)
  * @data: the token (not NULL)
  * @gfp: how to allocate an indirect table
  *
- * Return: as virtbus_vq_add_sgs().
+ * Return: as virtbus_vq_add_outbuf().
  */
 int virtbus_vq_add_inbuf(struct virtbus_vq *vq, struct scatterlist *sg,
 			 unsigned int num, void *data, gfp_t gfp)
 {
-	if (num && sg_nents(sg) < num)
-		return -EINVAL;
-	return virtbus_vq_add_sgs(vq, &sg, 0, 1, data, gfp);
+	return vb_add_one(to_vb(vq), sg, num, false, data, gfp);
 }
 EXPORT_SYMBOL_NS_GPL(virtbus_vq_add_inbuf, VIRTBUS);
 
@@ -480,9 +572,10 @@ EXPORT_SYMBOL_NS_GPL(virtbus_vq_add_inbuf, VIRTBUS);
  * @vq: the queue
  *
  * Call under the lock that serialises the queue, then virtbus_vq_notify()
- * outside it if this returned true.
+ * (possibly outside it) if this returned true.
  *
- * Return: true if the device must be notified of new buffers.
+ * Return: true if the device asked to hear of the buffers added since
+ * the last call; false if it did not, or the queue is broken.
  */
 bool virtbus_vq_kick_prepare(struct virtbus_vq *vq)
 {
@@ -492,12 +585,14 @@ bool virtbus_vq_kick_prepare(struct virtbus_vq *vq)
 
 	if (virtbus_vq_is_broken(vq))
 		return false;
-	/* Publish the index before reading whether the device wants it. */
+	/* The device must see the new index before we read its wishes. */
 	vb_mb(vb);
 	vb->num_added = 0;
-	if (vb->event_idx)
-		return virtbus_ring_need_event(le16_to_cpu(READ_ONCE(*vb_avail_event(vb))),
-					       new, old);
+	if (vb->event_idx) {
+		u16 event = le16_to_cpu(READ_ONCE(*vb_avail_event(vb)));
+
+		return virtbus_ring_need_event(event, new, old);
+	}
 	return !(le16_to_cpu(READ_ONCE(vb->used->flags)) &
 		 VIRTBUS_USED_F_NO_NOTIFY);
 }
@@ -507,8 +602,11 @@ EXPORT_SYMBOL_NS_GPL(virtbus_vq_kick_prepare, VIRTBUS);
  * virtbus_vq_notify - notify the device of new buffers
  * @vq: the queue
  *
- * Return: false if the queue is broken or the transport failed (which
- * breaks the queue).
+ * May run outside the driver's queue lock (the transport's notify must
+ * allow that), but not concurrently with virtbus_vq_del().
+ *
+ * Return: false if the queue is broken or the transport could not notify
+ * (which breaks the queue); true otherwise.
  */
 bool virtbus_vq_notify(struct virtbus_vq *vq)
 {
@@ -528,7 +626,11 @@ EXPORT_SYMBOL_NS_GPL(virtbus_vq_notify, VIRTBUS);
  * virtbus_vq_kick - notify the device of new buffers if it wants that
  * @vq: the queue
  *
- * Return: false if the queue is broken or notifying failed.
+ * virtbus_vq_kick_prepare() and virtbus_vq_notify() in one, under the
+ * driver's queue lock.
+ *
+ * Return: false if the queue is broken or notifying failed; true
+ * otherwise, whether or not a notification was needed.
  */
 bool virtbus_vq_kick(struct virtbus_vq *vq)
 {
@@ -539,52 +641,69 @@ bool virtbus_vq_kick(struct virtbus_vq *vq)
 EXPORT_SYMBOL_NS_GPL(virtbus_vq_kick, VIRTBUS);
 
 /**
- * virtbus_vq_more_used - has the device returned buffers not yet collected?
+ * virtbus_vq_more_used - has the device returned buffers not collected?
  * @vq: the queue
  *
- * Return: true if virtbus_vq_get_buf() has something to return.
+ * Only reads, so it may also run in the queue's interrupt handler while
+ * the driver works on the queue elsewhere.
+ *
+ * Return: true if virtbus_vq_get_buf() would find a used entry; false if
+ * not, or the queue is broken.
  */
 bool virtbus_vq_more_used(struct virtbus_vq *vq)
 {
 	struct vb_vq *vb = to_vb(vq);
 
-	return !virtbus_vq_is_broken(vq) &&
-	       vb->last_used_idx != vb_used_idx(vb);
+	if (virtbus_vq_is_broken(vq))
+		return false;
+	return READ_ONCE(vb->last_used_idx) != vb_read_used_idx(vb);
 }
 EXPORT_SYMBOL_NS_GPL(virtbus_vq_more_used, VIRTBUS);
 
 /**
  * virtbus_vq_get_buf - collect a buffer the device has used
  * @vq: the queue
- * @len: set to the number of bytes the device wrote into it
+ * @len: if not NULL, set to the bytes the device wrote into the buffer
+ *	(never more than its writable part)
  *
- * Return: the buffer's token, or NULL if there is none (or the queue is
- * broken).
+ * Buffers come back in the order the device used them. The buffer is
+ * unmapped, so the driver may read what the device wrote. Under the
+ * driver's queue lock.
+ *
+ * Return: the buffer's token, or NULL if there is none, the queue is
+ * broken, or the device just broke it.
  */
 void *virtbus_vq_get_buf(struct virtbus_vq *vq, unsigned int *len)
 {
 	struct vb_vq *vb = to_vb(vq);
 	struct virtbus_ring_used_elem *elem;
-	u16 used_idx, ahead;
+	u16 last = vb->last_used_idx;
+	u16 next = last + 1;	/* 16 bits: it wraps with the ring's index */
 	u32 id, ulen;
 	void *data;
 
 	if (virtbus_vq_is_broken(vq))
 		return NULL;
-	used_idx = vb_used_idx(vb);
-	if (used_idx == vb->last_used_idx)
-		return NULL;
-	ahead = used_idx - vb->last_used_idx;
-	if (ahead > vb->in_flight) {
-		vb_fail(vb, "used index %u is %u ahead, %u buffers outstanding",
-			used_idx, ahead, vb->in_flight);
-		return NULL;
-	}
-	/* Read the entry only after the index that published it. */
-	vb_rmb(vb);
 
-	/* Each field read once: what was checked is what is used. */
-	elem = &vb->used->ring[vb->last_used_idx & (vb->num - 1)];
+	/* Device memory is read only when the entries seen are used up. */
+	if (last == vb->used_idx_shadow) {
+		u16 idx = vb_read_used_idx(vb);
+		u16 ahead = idx - last;
+
+		if (!ahead)
+			return NULL;
+		/* Each entry must return a distinct buffer the device holds. */
+		if (ahead > vb->in_flight) {
+			vb_fail(vb, "used index %u is %u ahead, with %u buffers outstanding",
+				idx, ahead, vb->in_flight);
+			return NULL;
+		}
+		vb->used_idx_shadow = idx;
+		vb_rmb(vb);
+	}
+
+	/* Each field read once: what is checked is what is used. */
+	elem = &vb->used->ring[last & (vb->num - 1)];
 	id = le32_to_cpu(READ_ONCE(elem->id));
 	ulen = le32_to_cpu(READ_ONCE(elem->len));
 	if (id >= vb->num) {
@@ -592,7 +711,8 @@ void *virtbus_vq_get_buf(struct virtbus_vq *vq, unsigned int *len)
 		return NULL;
 	}
 	if (!vb->state[id].data) {
-		vb_fail(vb, "used id %u is not an outstanding buffer", id);
+		vb_fail(vb, "used id %u is not the head of an outstanding buffer",
+			id);
 		return NULL;
 	}
 	if (ulen > vb->state[id].in_len) {
@@ -602,14 +722,24 @@ void *virtbus_vq_get_buf(struct virtbus_vq *vq, unsigned int *len)
 	}
 
 	data = vb_detach(vb, id);
-	vb->last_used_idx++;
-	/* With interrupts on, ask for one at the next used buffer. */
+	/* The interrupt handler compares against it without our lock. */
+	WRITE_ONCE(vb->last_used_idx, next);
 	if (vb->event_idx &&
 	    !(vb->avail_flags_shadow & VIRTBUS_AVAIL_F_NO_INTERRUPT)) {
-		WRITE_ONCE(*vb_used_event(vb), cpu_to_le16(vb->last_used_idx));
-		vb_mb(vb);
+		/* Interrupt us for the next entry, not the ones seen. */
+		WRITE_ONCE(*vb_used_event(vb), cpu_to_le16(next));
+		/*
+		 * Before the used index is read again (here or in
+		 * virtbus_vq_more_used()), the device must see the event:
+		 * else an entry it adds meanwhile raises no interrupt and
+		 * is not seen either. While cached entries remain, nobody
+		 * reads the index for an answer that matters.
+		 */
+		if (next == vb->used_idx_shadow)
+			vb_mb(vb);
 	}
-	*len = ulen;
+	if (len)
+		*len = ulen;
 	return data;
 }
 EXPORT_SYMBOL_NS_GPL(virtbus_vq_get_buf, VIRTBUS);
@@ -618,7 +748,7 @@ EXPORT_SYMBOL_NS_GPL(virtbus_vq_get_buf, VIRTBUS);
  * virtbus_vq_disable_cb - ask the device not to interrupt for this queue
  * @vq: the queue
  *
- * Only a hint: a callback may still run.
+ * Only a hint: the callback may still run. Under the driver's queue lock.
  */
 void virtbus_vq_disable_cb(struct virtbus_vq *vq)
 {
@@ -627,17 +757,22 @@ void virtbus_vq_disable_cb(struct virtbus_vq *vq)
 	if (vb->avail_flags_shadow & VIRTBUS_AVAIL_F_NO_INTERRUPT)
 		return;
 	vb->avail_flags_shadow |= VIRTBUS_AVAIL_F_NO_INTERRUPT;
+	/*
+	 * With EVENT_IDX the flags must stay 0; instead, ask to hear only
+	 * of the entry just before this one, which the device reaches last:
+	 * 65535 entries from now.
+	 */
 	if (vb->event_idx)
-		/* As far from the used index as the ring's arithmetic allows. */
 		WRITE_ONCE(*vb_used_event(vb),
-			   cpu_to_le16(vb->last_used_idx + 0x8000));
+			   cpu_to_le16(vb->last_used_idx - 1));
 	else
 		WRITE_ONCE(vb->avail->flags,
 			   cpu_to_le16(vb->avail_flags_shadow));
 }
 EXPORT_SYMBOL_NS_GPL(virtbus_vq_disable_cb, VIRTBUS);
 
-static void vb_enable_at(struct vb_vq *vb, u16 event)
+/* Ask for an interrupt once the used index passes @event. */
+static void vb_arm(struct vb_vq *vb, u16 event)
 {
 	if (vb->avail_flags_shadow & VIRTBUS_AVAIL_F_NO_INTERRUPT) {
 		vb->avail_flags_shadow &= ~VIRTBUS_AVAIL_F_NO_INTERRUPT;
@@ -647,7 +782,7 @@ static void vb_enable_at(struct vb_vq *vb, u16 event)
 	}
 	if (vb->event_idx)
 		WRITE_ONCE(*vb_used_event(vb), cpu_to_le16(event));
-	/* The request must be seen before we look at the used index. */
+	/* The request must be visible before we look at the used index. */
 	vb_mb(vb);
 }
 
@@ -655,14 +790,17 @@ static void vb_enable_at(struct vb_vq *vb, u16 event)
  * virtbus_vq_enable_cb - ask the device to interrupt for this queue again
  * @vq: the queue
  *
+ * Under the driver's queue lock.
+ *
  * Return: false if buffers were used meanwhile, which the caller must
- * collect (and call this again); true otherwise, and on a broken queue.
+ * collect (and then call this again); true otherwise, and on a broken
+ * queue, so that a completion loop ends.
  */
 bool virtbus_vq_enable_cb(struct virtbus_vq *vq)
 {
 	struct vb_vq *vb = to_vb(vq);
 
-	vb_enable_at(vb, vb->last_used_idx);
+	vb_arm(vb, vb->last_used_idx);
 	return !virtbus_vq_more_used(vq);
 }
 EXPORT_SYMBOL_NS_GPL(virtbus_vq_enable_cb, VIRTBUS);
@@ -671,12 +809,13 @@ EXPORT_SYMBOL_NS_GPL(virtbus_vq_enable_cb, VIRTBUS);
  * virtbus_vq_enable_cb_delayed - enable callbacks once most buffers are used
  * @vq: the queue
  *
- * With EVENT_IDX, asks for the interrupt only when about three quarters
+ * With EVENT_IDX, asks for the interrupt only once about three quarters
  * of the outstanding buffers have been used, for drivers that reclaim
- * lazily; otherwise the same as virtbus_vq_enable_cb().
+ * lazily (transmit queues); otherwise the same as virtbus_vq_enable_cb().
+ * Under the driver's queue lock.
  *
- * Return: false if that many were used already (the caller must collect
- * them); true otherwise.
+ * Return: false if more than that were used already (the caller should
+ * collect them); true otherwise, and on a broken queue.
  */
 bool virtbus_vq_enable_cb_delayed(struct virtbus_vq *vq)
 {
@@ -686,31 +825,37 @@ bool virtbus_vq_enable_cb_delayed(struct virtbus_vq *vq)
 	if (!vb->event_idx)
 		return virtbus_vq_enable_cb(vq);
 	bufs = (u16)(vb->avail_idx_shadow - vb->last_used_idx) * 3 / 4;
-	vb_enable_at(vb, vb->last_used_idx + bufs);
+	vb_arm(vb, vb->last_used_idx + bufs);
 	if (virtbus_vq_is_broken(vq))
 		return true;
-	return (u16)(vb_used_idx(vb) - vb->last_used_idx) <= bufs;
+	return (u16)(vb_read_used_idx(vb) - vb->last_used_idx) <= bufs;
 }
 EXPORT_SYMBOL_NS_GPL(virtbus_vq_enable_cb_delayed, VIRTBUS);
 
 /**
- * virtbus_vq_detach_unused_buf - take back a buffer the device never used
- * @vq: the queue, after the device was reset (or the queue broke)
+ * virtbus_vq_detach_unused_buf - take back a buffer the device did not return
+ * @vq: the queue; its device has been reset
+ *
+ * Returns the buffers still outstanding (used by the device or not) one
+ * per call, unmapped. It reads nothing the device wrote and leaves the
+ * ring itself alone. A broken queue is no exception: breaking it stops
+ * the driver, not the device, which may still write into a buffer until
+ * it is reset.
  *
  * Return: the token of one such buffer, or NULL when there are none left.
  */
 void *virtbus_vq_detach_unused_buf(struct virtbus_vq *vq)
 {
 	struct vb_vq *vb = to_vb(vq);
-	unsigned int i;
+	unsigned int n, i;
 
-	for (i = 0; i < vb->num; i++) {
-		if (!vb->state[i].data)
-			continue;
-		/* Keep the ring consistent for a device that is still live. */
-		vb->avail_idx_shadow--;
-		WRITE_ONCE(vb->avail->idx, cpu_to_le16(vb->avail_idx_shadow));
-		return vb_detach(vb, i);
+	/* Resume where the last call stopped: all of them in one pass. */
+	for (n = 0; n < vb->num && vb->in_flight; n++) {
+		i = (vb->detach_next + n) & (vb->num - 1);
+		if (vb->state[i].data) {
+			vb->detach_next = i + 1;
+			return vb_detach(vb, i);
+		}
 	}
 	return NULL;
 }
@@ -721,8 +866,11 @@ EXPORT_SYMBOL_NS_GPL(virtbus_vq_detach_unused_buf, VIRTBUS);
  * @irq: the interrupt
  * @opaque: the queue
  *
- * Return: IRQ_NONE if the queue has nothing new (the line may be shared),
- * IRQ_HANDLED after running the driver's callback.
+ * Runs the driver's callback if the device used buffers. A broken queue
+ * never runs it: it reports nothing new.
+ *
+ * Return: IRQ_NONE if the queue has nothing new (the line may be shared,
+ * or the queue is broken), IRQ_HANDLED otherwise.
  */
 irqreturn_t virtbus_vq_interrupt(int irq, void *opaque)
 {
@@ -738,16 +886,20 @@ EXPORT_SYMBOL_NS_GPL(virtbus_vq_interrupt, VIRTBUS);
 
 /**
  * virtbus_vq_new - build a ring for a transport
- * @vdev: the device
+ * @vdev: the device; its features are negotiated already
  * @params: index, size, alignment, DMA device, notify and the driver's
  *	callback and name
  *
- * The ring is one zeroed block in the legacy layout (descriptors,
- * available ring, padding to @params->align, used ring), allocated
- * coherent for @params->dma_dev. Ring features (indirect descriptors,
- * event index, platform ordering) follow the device's negotiated bits.
+ * The ring is one zeroed coherent block for @params->dma_dev in the
+ * legacy layout: descriptors, available ring, padding to @params->align
+ * (a power of two, at least 4), used ring. Indirect descriptors, the
+ * event index and platform ordering follow the negotiated features. A
+ * queue without a callback is polled, and starts with interrupts
+ * disabled. The queue joins @vdev->vqs; if the device is broken already,
+ * so is the queue. Process context.
  *
- * Return: the queue, or an ERR_PTR().
+ * Return: the queue; ERR_PTR(-EINVAL) for bad parameters, -ENOMEM if
+ * memory for it is short (a smaller ring may still fit).
  */
 struct virtbus_vq *virtbus_vq_new(struct virtbus_device *vdev,
 				  const struct virtbus_vq_params *params)
@@ -756,16 +908,17 @@ struct virtbus_vq *virtbus_vq_new(struct virtbus_device *vdev,
 	unsigned long flags;
 	struct vb_vq *vb;
 
+	/* The used ring holds 32-bit fields: it needs 4-byte alignment. */
 	if (!num || !is_power_of_2(num) || num > VIRTBUS_RING_MAX_SIZE ||
-	    !params->align || !is_power_of_2(params->align) ||
+	    params->align < 4 || !is_power_of_2(params->align) ||
 	    !params->notify || !params->dma_dev)
 		return ERR_PTR(-EINVAL);
 
 	vb = kzalloc(sizeof(*vb), GFP_KERNEL);
 	if (!vb)
 		return ERR_PTR(-ENOMEM);
-	vb->state = kcalloc(num, sizeof(*vb->state), GFP_KERNEL);
-	vb->extra = kcalloc(num, sizeof(*vb->extra), GFP_KERNEL);
+	vb->state = kvcalloc(num, sizeof(*vb->state), GFP_KERNEL);
+	vb->extra = kvcalloc(num, sizeof(*vb->extra), GFP_KERNEL);
 	if (!vb->state || !vb->extra)
 		goto fail;
 
@@ -796,20 +949,20 @@ struct virtbus_vq *virtbus_vq_new(struct virtbus_device *vdev,
 	vb->vq.callback = params->callback;
 	vb->vq.num_free = num;
 
-	/* A queue without a callback is polled: no interrupts wanted. */
 	if (!params->callback)
 		virtbus_vq_disable_cb(&vb->vq);
 
+	/* Under the lock, so that virtbus_break_device() misses no queue. */
 	spin_lock_irqsave(&vdev->vqs_lock, flags);
 	list_add_tail(&vb->vq.list, &vdev->vqs);
 	if (vdev->broken)
-		vb->broken = true;
+		set_bit(VB_BROKEN, &vb->flags);
 	spin_unlock_irqrestore(&vdev->vqs_lock, flags);
 	return &vb->vq;
 
 fail:
-	kfree(vb->state);
-	kfree(vb->extra);
+	kvfree(vb->state);
+	kvfree(vb->extra);
 	kfree(vb);
 	return ERR_PTR(-ENOMEM);
 }
@@ -817,9 +970,11 @@ EXPORT_SYMBOL_NS_GPL(virtbus_vq_new, VIRTBUS);
 
 /**
  * virtbus_vq_del - free a ring
- * @vq: the queue; its device has been reset
+ * @vq: the queue; its device has been reset and its interrupt freed
  *
- * Buffers the driver did not detach are unmapped; their tokens are lost.
+ * Leaves the device's queue list and frees the ring. Buffers the driver
+ * did not detach first are unmapped with a warning; their tokens are
+ * lost. Process context.
  */
 void virtbus_vq_del(struct virtbus_vq *vq)
 {
@@ -837,8 +992,8 @@ void virtbus_vq_del(struct virtbus_vq *vq)
 	while (virtbus_vq_detach_unused_buf(vq))
 		;
 	dma_free_coherent(vb->dma_dev, vb->ring_size, vb->ring, vb->ring_dma);
-	kfree(vb->state);
-	kfree(vb->extra);
+	kvfree(vb->state);
+	kvfree(vb->extra);
 	kfree(vb);
 }
 EXPORT_SYMBOL_NS_GPL(virtbus_vq_del, VIRTBUS);
@@ -851,7 +1006,7 @@ EXPORT_SYMBOL_NS_GPL(virtbus_vq_del, VIRTBUS);
 void virtbus_vq_get_layout(const struct virtbus_vq *vq,
 			   struct virtbus_vq_layout *layout)
 {
-	const struct vb_vq *vb = to_vb(vq);
+	const struct vb_vq *vb = to_vb_const(vq);
 
 	layout->desc = vb->desc;
 	layout->avail = vb->avail;

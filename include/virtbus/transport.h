@@ -69,7 +69,8 @@ void virtbus_config_changed(struct virtbus_device *vdev);
  * struct virtbus_vq_params - how a transport wants a ring built
  * @index: queue number on the device
  * @num: entries; a power of two no larger than VIRTBUS_RING_MAX_SIZE
- * @align: alignment of the used ring (the legacy layout is one block)
+ * @align: alignment of the used ring, a power of two of at least 4 (the
+ *	legacy layout is one block)
  * @dma_dev: the device the ring and buffers are mapped for
  * @notify: tells the device the queue has new buffers; false if that failed
  * @callback: the driver's used-buffer callback (may be NULL)
