@@ -8,8 +8,9 @@
  * check that a hostile device breaks the queue and nothing else.
  *
  * The fake device is never registered on the bus: the ring needs only its
- * feature bits, its queue list and a name for messages. Buffers are mapped
- * for a root device whose DMA operations are the test's own: a device
+ * feature bits, its queue list and a name for messages. It negotiates
+ * ACCESS_PLATFORM unless a test says otherwise, so that its buffers are
+ * mapped for a root device whose DMA operations are the test's own: a device
  * address is the physical address, so the device side reaches buffers with
  * phys_to_virt(), and every mapping is recorded. After each test nothing
  * may remain mapped and no unmap may miss a live mapping, which checks
@@ -46,6 +47,7 @@
 
 #define F_INDIRECT	BIT_ULL(VIRTBUS_F_INDIRECT_DESC)
 #define F_EVENT_IDX	BIT_ULL(VIRTBUS_F_EVENT_IDX)
+#define F_ACCESS_PLATFORM	BIT_ULL(VIRTBUS_F_ACCESS_PLATFORM)
 
 #define RT_MAX_MAPS	64
 
@@ -242,8 +244,10 @@ static struct rt_dev *rt_rd(struct kunit *test)
 	return ((struct rt_ctx *)test->priv)->rd;
 }
 
-static struct rt_ring *rt_new_cb(struct kunit *test, unsigned int num,
-				 u64 features, void (*cb)(struct virtbus_vq *))
+/* A queue of a device with exactly @features. */
+static struct rt_ring *rt_new_exact(struct kunit *test, unsigned int num,
+				    u64 features,
+				    void (*cb)(struct virtbus_vq *))
 {
 	struct rt_ctx *ctx = test->priv;
 	struct virtbus_vq_params p = {
@@ -287,6 +291,13 @@ static struct rt_ring *rt_new_cb(struct kunit *test, unsigned int num,
 	r->avail = l.avail;
 	r->used = l.used;
 	return r;
+}
+
+/* A queue whose buffers go through the (recorded) DMA API. */
+static struct rt_ring *rt_new_cb(struct kunit *test, unsigned int num,
+				 u64 features, void (*cb)(struct virtbus_vq *))
+{
+	return rt_new_exact(test, num, features | F_ACCESS_PLATFORM, cb);
 }
 
 static struct rt_ring *rt_new(struct kunit *test, unsigned int num,
@@ -2081,6 +2092,74 @@ static void ring_sizes(struct kunit *test)
 			(unsigned int)VIRTBUS_RING_MAX_SIZE);
 }
 
+/*
+ * Without ACCESS_PLATFORM the device is promised physical addresses: the
+ * ring, each piece and each indirect table are given to it as such, and
+ * nothing goes through the DMA API. With it, everything does.
+ */
+static void ring_physical_addresses(struct kunit *test)
+{
+	struct rt_ring *r = rt_new_exact(test, 8, F_INDIRECT, rt_callback);
+	struct rt_ring *m = rt_new(test, 8, F_INDIRECT);
+	struct virtbus_vq_layout l;
+	u8 *out = rt_buf(test, 40, 0x20);
+	u8 *in = rt_buf(test, 64, 0);
+	struct scatterlist osg, *isg, *sgs[2];
+	unsigned int len = 0;
+	struct rt_chain c;
+	u16 head;
+
+	/* Only @m's ring was allocated through the DMA API. */
+	if (rt_dma_recorded)
+		KUNIT_EXPECT_EQ(test, rt_dma.allocs, 1U);
+	virtbus_vq_get_layout(r->vq, &l);
+	KUNIT_EXPECT_EQ(test, l.desc_dma, (dma_addr_t)virt_to_phys(l.desc));
+	KUNIT_EXPECT_EQ(test, virtbus_vq_max_dma_size(r->vq), SIZE_MAX);
+	KUNIT_EXPECT_EQ(test, virtbus_vq_max_dma_size(m->vq),
+			dma_max_mapping_size(rt_dma_dev));
+
+	/* Direct: one piece, at its physical address. */
+	KUNIT_ASSERT_EQ(test, rt_add_out(test, r, 16, TOK(0)), 0);
+	head = rt_pop_one(test, r);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(r->desc[head].flags), (u16)0);
+	rt_push(r, head, 0);
+	KUNIT_EXPECT_PTR_EQ(test, virtbus_vq_get_buf(r->vq, &len), TOK(0));
+
+	/* Indirect: a table of three, the table itself physical too. */
+	memset(in, 0, 64);
+	sg_init_one(&osg, out, 40);
+	isg = rt_sgl(test, in, 2, 32);
+	sgs[0] = &osg;
+	sgs[1] = isg;
+	KUNIT_ASSERT_EQ(test, virtbus_vq_add_sgs(r->vq, sgs, 1, 1, TOK(1),
+						 GFP_KERNEL), 0);
+	head = rt_pop_one(test, r);
+	rt_walk(test, r, head, &c);
+	KUNIT_EXPECT_TRUE(test, c.indirect);
+	KUNIT_ASSERT_EQ(test, c.n, 3U);
+	KUNIT_EXPECT_PTR_EQ(test, (void *)c.va[0], (void *)out);
+	KUNIT_EXPECT_PTR_EQ(test, (void *)c.va[1], (void *)in);
+	KUNIT_EXPECT_PTR_EQ(test, (void *)c.va[2], (void *)(in + 32));
+	KUNIT_EXPECT_TRUE(test, rt_out_is(&c, 40, 0x20));
+	KUNIT_EXPECT_EQ(test, rt_write(&c, 64, 0x40), 64U);
+	rt_push(r, head, 64);
+	KUNIT_EXPECT_PTR_EQ(test, virtbus_vq_get_buf(r->vq, &len), TOK(1));
+	KUNIT_EXPECT_EQ(test, len, 64U);
+	KUNIT_EXPECT_TRUE(test, rt_bytes_are(in, 64, 0x40));
+	/* None of that was mapped; the same buffer on @m is. */
+	if (rt_dma_recorded)
+		KUNIT_EXPECT_EQ(test, rt_dma.maps, 0U);
+	KUNIT_ASSERT_EQ(test, virtbus_vq_add_sgs(m->vq, sgs, 1, 1, TOK(2),
+						 GFP_KERNEL), 0);
+	rt_expect_mapped(test, out, DMA_TO_DEVICE);
+	rt_expect_mapped(test, in, DMA_FROM_DEVICE);
+	/* Two pieces of in, one of out, and the table. */
+	rt_expect_live(test, 4);
+	rt_detach_all(test, m, BIT(2));
+	rt_expect_live(test, 0);
+	KUNIT_EXPECT_FALSE(test, virtbus_vq_is_broken(r->vq));
+}
+
 static struct kunit_case virtbus_ring_cases[] = {
 	KUNIT_CASE(ring_outbuf),
 	KUNIT_CASE(ring_inbuf),
@@ -2121,6 +2200,7 @@ static struct kunit_case virtbus_ring_cases[] = {
 	KUNIT_CASE(ring_break),
 	KUNIT_CASE(ring_bad_params),
 	KUNIT_CASE(ring_sizes),
+	KUNIT_CASE(ring_physical_addresses),
 	{}
 };
 

@@ -8,6 +8,7 @@
  * more, then commits the result and, for virtio 1.x devices, asks the
  * device to confirm it with FEATURES_OK.
  */
+#include <linux/cc_platform.h>
 #include <virtbus/transport.h>
 
 #include "virtbus_internal.h"
@@ -118,6 +119,20 @@ int virtbus_negotiate(struct virtbus_device *vdev,
 		vdev->features &= features;
 	}
 	proposed = vdev->features;
+
+	/*
+	 * With its memory encrypted, a guest cannot give a device physical
+	 * addresses to read at will: buffers must bounce through memory it
+	 * shares, which only the DMA API does, for a device that accepts
+	 * being behind it (ACCESS_PLATFORM) and so is a modern one.
+	 */
+	if (cc_platform_has(CC_ATTR_GUEST_MEM_ENCRYPT) &&
+	    (!virtbus_has_feature(vdev, VIRTBUS_F_VERSION_1) ||
+	     !virtbus_has_feature(vdev, VIRTBUS_F_ACCESS_PLATFORM))) {
+		dev_err(&vdev->dev,
+			"guest memory is encrypted: the device must offer VERSION_1 and ACCESS_PLATFORM\n");
+		return -ENODEV;
+	}
 
 	err = vdev->ops->finalize_features(vdev);
 	if (err)

@@ -2,9 +2,19 @@
 /*
  * virtbus: the split virtqueue (virtio 1.x, section 2.6 of 1.1 / 2.7 of 1.2).
  *
- * The ring is one coherent block in the legacy layout, so legacy and
- * modern transports place it the same way. Buffers reach the device
- * through the DMA API on the transport's DMA device.
+ * The ring is one block in the legacy layout, so legacy and modern
+ * transports place it the same way.
+ *
+ * Device addresses. A device that negotiated ACCESS_PLATFORM sits behind
+ * whatever the platform puts between devices and memory (an IOMMU, bounce
+ * buffers), so the ring and every buffer go through the DMA API on the
+ * transport's DMA device. A device that did not is promised physical
+ * addresses, "not translated further" (virtio 1.1, 6.1; 1.2, 6): it is
+ * the hypervisor reading guest memory, and an IOMMU address from the DMA
+ * API would send it to the wrong page. Its buffers need no mapping at
+ * all, and none is made. Xen guests are the exception, as in the kernel's
+ * ring: there what the CPU calls physical is not what the device sees,
+ * and only the DMA API (Xen's) knows the translation.
  *
  * Never trust the device. Everything needed to tear a buffer down
  * (addresses, lengths, directions, chain links, the free list) lives in
@@ -27,6 +37,7 @@
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
+#include <xen/xen.h>
 #include <uapi/virtbus/virtbus_ring.h>
 #include <virtbus/transport.h>
 
@@ -66,6 +77,7 @@ struct vb_vq {
 	bool event_idx;
 	bool indirect;
 	bool strong_barriers;
+	bool use_dma_api;
 	unsigned long flags;
 
 	u16 free_head;
@@ -194,6 +206,23 @@ unsigned int virtbus_vq_size(const struct virtbus_vq *vq)
 EXPORT_SYMBOL_NS_GPL(virtbus_vq_size, VIRTBUS);
 
 /**
+ * virtbus_vq_max_dma_size - the largest piece of a buffer the queue can map
+ * @vq: the queue
+ *
+ * Drivers that size their segments (block limits, say) stay below this:
+ * behind an IOMMU or bounce buffers the DMA API has a limit per mapping.
+ *
+ * Return: that limit in bytes, or SIZE_MAX where buffers are not mapped.
+ */
+size_t virtbus_vq_max_dma_size(const struct virtbus_vq *vq)
+{
+	const struct vb_vq *vb = to_vb_const(vq);
+
+	return vb->use_dma_api ? dma_max_mapping_size(vb->dma_dev) : SIZE_MAX;
+}
+EXPORT_SYMBOL_NS_GPL(virtbus_vq_max_dma_size, VIRTBUS);
+
+/**
  * virtbus_vq_break - stop a queue
  * @vq: the queue
  *
@@ -209,32 +238,65 @@ void virtbus_vq_break(struct virtbus_vq *vq)
 }
 EXPORT_SYMBOL_NS_GPL(virtbus_vq_break, VIRTBUS);
 
+/* Does the device see memory through the DMA API? See the top of the file. */
+static bool vb_use_dma_api(struct virtbus_device *vdev)
+{
+	return virtbus_has_feature(vdev, VIRTBUS_F_ACCESS_PLATFORM) ||
+	       xen_domain();
+}
+
+/* The device address of a piece of a buffer; false if it has none. */
+static bool vb_map(const struct vb_vq *vb, struct page *page,
+		   unsigned int offset, size_t len,
+		   enum dma_data_direction dir, dma_addr_t *addr)
+{
+	if (!vb->use_dma_api) {
+		*addr = page_to_phys(page) + offset;
+		return true;
+	}
+	*addr = dma_map_page(vb->dma_dev, page, offset, len, dir);
+	return !dma_mapping_error(vb->dma_dev, *addr);
+}
+
+static void vb_unmap(const struct vb_vq *vb, dma_addr_t addr, size_t len,
+		     enum dma_data_direction dir)
+{
+	if (vb->use_dma_api)
+		dma_unmap_page(vb->dma_dev, addr, len, dir);
+}
+
 static void vb_unmap_one(const struct vb_vq *vb, const struct vb_desc_extra *e)
 {
-	dma_unmap_page(vb->dma_dev, e->addr, e->len,
-		       e->flags & VIRTBUS_DESC_F_WRITE ?
-		       DMA_FROM_DEVICE : DMA_TO_DEVICE);
+	vb_unmap(vb, e->addr, e->len, e->flags & VIRTBUS_DESC_F_WRITE ?
+		 DMA_FROM_DEVICE : DMA_TO_DEVICE);
 }
 
 /*
- * An indirect table is allocated with our copy of its entries right
- * after it; only the table itself is mapped for the device.
+ * Through the DMA API, an indirect table is allocated with our copy of
+ * its entries right after it, to unmap them from; only the table itself
+ * is mapped for the device. With physical addresses there is nothing to
+ * unmap, and no copy.
  */
-static struct vb_desc_extra *vb_table_extra(struct virtbus_ring_desc *table,
+static struct vb_desc_extra *vb_table_extra(const struct vb_vq *vb,
+					    struct virtbus_ring_desc *table,
 					    unsigned int n)
 {
-	return (struct vb_desc_extra *)(table + n);
+	return vb->use_dma_api ? (struct vb_desc_extra *)(table + n) : NULL;
 }
 
-static struct virtbus_ring_desc *vb_alloc_table(unsigned int n, gfp_t gfp)
+static struct virtbus_ring_desc *vb_alloc_table(const struct vb_vq *vb,
+						unsigned int n, gfp_t gfp)
 {
+	size_t entry = sizeof(struct virtbus_ring_desc);
+
+	if (vb->use_dma_api)
+		entry += sizeof(struct vb_desc_extra);
 	/*
 	 * Any memory will do: the table is mapped like a buffer. Failure is
 	 * no error (the request goes direct), so it must not warn.
 	 */
 	gfp &= ~(__GFP_HIGHMEM | __GFP_DMA | __GFP_DMA32);
-	return kmalloc_array(n, sizeof(struct virtbus_ring_desc) +
-			     sizeof(struct vb_desc_extra), gfp | __GFP_NOWARN);
+	return kmalloc_array(n, entry, gfp | __GFP_NOWARN);
 }
 
 /* Unmap a chain, return its descriptors to the free list, and its token. */
@@ -250,11 +312,10 @@ static void *vb_detach(struct vb_vq *vb, u16 head)
 		unsigned int pieces = he->len / sizeof(*st->table);
 		const struct vb_desc_extra *te;
 
-		te = vb_table_extra(st->table, pieces);
-		for (n = 0; n < pieces; n++)
+		te = vb_table_extra(vb, st->table, pieces);
+		for (n = 0; te && n < pieces; n++)
 			vb_unmap_one(vb, &te[n]);
-		dma_unmap_single(vb->dma_dev, he->addr, he->len,
-				 DMA_TO_DEVICE);
+		vb_unmap(vb, he->addr, he->len, DMA_TO_DEVICE);
 		kfree(st->table);
 		st->table = NULL;
 	} else {
@@ -324,7 +385,7 @@ static int vb_measure(const struct vb_vq *vb, struct vb_req *req)
 	return 0;
 }
 
-/* Write a descriptor the device will read, and our copy of it. */
+/* Write a descriptor the device will read, and our copy of it (if any). */
 static void vb_set_desc(struct virtbus_ring_desc *d, struct vb_desc_extra *e,
 			dma_addr_t addr, u32 len, u16 flags, u16 next)
 {
@@ -332,6 +393,8 @@ static void vb_set_desc(struct virtbus_ring_desc *d, struct vb_desc_extra *e,
 	d->len = cpu_to_le32(len);
 	d->flags = cpu_to_le16(flags);
 	d->next = cpu_to_le16(next);
+	if (!e)
+		return;
 	e->addr = addr;
 	e->len = len;
 	e->flags = flags;
@@ -363,16 +426,16 @@ static int vb_map_pieces(const struct vb_vq *vb, const struct vb_req *req,
 			u16 flags = in ? VIRTBUS_DESC_F_WRITE : 0;
 			dma_addr_t addr;
 
-			addr = dma_map_page(vb->dma_dev, sg_page(sg),
-					    sg->offset, sg->length,
-					    in ? DMA_FROM_DEVICE : DMA_TO_DEVICE);
-			if (dma_mapping_error(vb->dma_dev, addr))
+			if (!vb_map(vb, sg_page(sg), sg->offset, sg->length,
+				    in ? DMA_FROM_DEVICE : DMA_TO_DEVICE,
+				    &addr))
 				goto unwind;
 			/* Follow the free list before this entry leaves it. */
 			next = in_ring ? e[idx].next : idx + 1;
 			if (++k < req->pieces)
 				flags |= VIRTBUS_DESC_F_NEXT;
-			vb_set_desc(&d[idx], &e[idx], addr, sg->length, flags,
+			vb_set_desc(&d[idx], e ? &e[idx] : NULL, addr,
+				    sg->length, flags,
 				    k < req->pieces ? next : 0);
 			*last = idx;
 			idx = next;
@@ -382,8 +445,11 @@ static int vb_map_pieces(const struct vb_vq *vb, const struct vb_req *req,
 	return 0;
 
 unwind:
-	/* Every piece mapped so far still links to the next one. */
-	for (idx = first; k; k--, idx = e[idx].next)
+	/*
+	 * Every piece mapped so far still links to the next one. (Only
+	 * the DMA API fails to map, and with it there is always a copy.)
+	 */
+	for (idx = first; e && k; k--, idx = e[idx].next)
 		vb_unmap_one(vb, &e[idx]);
 	return -ENOMEM;
 }
@@ -392,7 +458,7 @@ unwind:
 static int vb_add_table(struct vb_vq *vb, const struct vb_req *req,
 			struct virtbus_ring_desc *table)
 {
-	struct vb_desc_extra *te = vb_table_extra(table, req->pieces);
+	struct vb_desc_extra *te = vb_table_extra(vb, table, req->pieces);
 	u32 size = req->pieces * sizeof(*table);
 	u16 head = vb->free_head, last, after;
 	dma_addr_t addr;
@@ -402,10 +468,14 @@ static int vb_add_table(struct vb_vq *vb, const struct vb_req *req,
 	err = vb_map_pieces(vb, req, table, te, false, 0, &last, &after);
 	if (err)
 		return err;
-	/* Mapped once written: for a non-coherent device, that flushes it. */
-	addr = dma_map_single(vb->dma_dev, table, size, DMA_TO_DEVICE);
-	if (dma_mapping_error(vb->dma_dev, addr)) {
-		for (n = 0; n < req->pieces; n++)
+	/*
+	 * Mapped once written: for a non-coherent device, that flushes it.
+	 * kmalloc memory is in the linear map, so it has a page.
+	 */
+	if (!vb_map(vb, virt_to_page(table), offset_in_page(table), size,
+		    DMA_TO_DEVICE, &addr)) {
+		/* Only the DMA API fails, and then @te is there. */
+		for (n = 0; te && n < req->pieces; n++)
 			vb_unmap_one(vb, &te[n]);
 		return -ENOMEM;
 	}
@@ -453,7 +523,7 @@ static int vb_add(struct vb_vq *vb, struct vb_req *req, void *data,
 
 	/* A table saves ring space; without memory for one, go direct. */
 	if (vb->indirect && req->pieces > 1 && vb->vq.num_free)
-		table = vb_alloc_table(req->pieces, gfp);
+		table = vb_alloc_table(vb, req->pieces, gfp);
 	needed = table ? 1 : req->pieces;
 	if (vb->vq.num_free < needed) {
 		kfree(table);
@@ -884,15 +954,39 @@ irqreturn_t virtbus_vq_interrupt(int irq, void *opaque)
 }
 EXPORT_SYMBOL_NS_GPL(virtbus_vq_interrupt, VIRTBUS);
 
+/* The ring's memory, zeroed, and its device address. */
+static void *vb_alloc_ring(struct vb_vq *vb, size_t size, dma_addr_t *addr)
+{
+	void *p;
+
+	if (vb->use_dma_api)
+		return dma_alloc_coherent(vb->dma_dev, size, addr, GFP_KERNEL);
+	p = alloc_pages_exact(size, GFP_KERNEL | __GFP_ZERO);
+	if (p)
+		*addr = virt_to_phys(p);
+	return p;
+}
+
+static void vb_free_ring(struct vb_vq *vb)
+{
+	if (vb->use_dma_api)
+		dma_free_coherent(vb->dma_dev, vb->ring_size, vb->ring,
+				  vb->ring_dma);
+	else
+		free_pages_exact(vb->ring, vb->ring_size);
+}
+
 /**
  * virtbus_vq_new - build a ring for a transport
  * @vdev: the device; its features are negotiated already
  * @params: index, size, alignment, DMA device, notify and the driver's
  *	callback and name
  *
- * The ring is one zeroed coherent block for @params->dma_dev in the
- * legacy layout: descriptors, available ring, padding to @params->align
- * (a power of two, at least 4), used ring. Indirect descriptors, the
+ * The ring is one zeroed block in the legacy layout: descriptors,
+ * available ring, padding to @params->align (a power of two, at least 4),
+ * used ring. It is coherent memory for @params->dma_dev when the device
+ * negotiated ACCESS_PLATFORM, and so are the buffers mapped; otherwise
+ * the device is given physical addresses. Indirect descriptors, the
  * event index and platform ordering follow the negotiated features. A
  * queue without a callback is polled, and starts with interrupts
  * disabled. The queue joins @vdev->vqs; if the device is broken already,
@@ -922,9 +1016,10 @@ struct virtbus_vq *virtbus_vq_new(struct virtbus_device *vdev,
 	if (!vb->state || !vb->extra)
 		goto fail;
 
+	vb->dma_dev = params->dma_dev;
+	vb->use_dma_api = vb_use_dma_api(vdev);
 	vb->ring_size = virtbus_ring_legacy_size(num, params->align);
-	vb->ring = dma_alloc_coherent(params->dma_dev, vb->ring_size,
-				      &vb->ring_dma, GFP_KERNEL);
+	vb->ring = vb_alloc_ring(vb, vb->ring_size, &vb->ring_dma);
 	if (!vb->ring)
 		goto fail;
 	vb->desc = vb->ring;
@@ -934,7 +1029,6 @@ struct virtbus_vq *virtbus_vq_new(struct virtbus_device *vdev,
 				    params->align);
 
 	vb->num = num;
-	vb->dma_dev = params->dma_dev;
 	vb->notify = params->notify;
 	vb->event_idx = virtbus_has_feature(vdev, VIRTBUS_F_EVENT_IDX);
 	vb->indirect = virtbus_has_feature(vdev, VIRTBUS_F_INDIRECT_DESC);
@@ -991,7 +1085,7 @@ void virtbus_vq_del(struct virtbus_vq *vq)
 			 vq->index, vq->name, vb->in_flight);
 	while (virtbus_vq_detach_unused_buf(vq))
 		;
-	dma_free_coherent(vb->dma_dev, vb->ring_size, vb->ring, vb->ring_dma);
+	vb_free_ring(vb);
 	kvfree(vb->state);
 	kvfree(vb->extra);
 	kfree(vb);

@@ -71,7 +71,8 @@ void virtbus_config_changed(struct virtbus_device *vdev);
  * @num: entries; a power of two no larger than VIRTBUS_RING_MAX_SIZE
  * @align: alignment of the used ring, a power of two of at least 4 (the
  *	legacy layout is one block)
- * @dma_dev: the device the ring and buffers are mapped for
+ * @dma_dev: the device the ring and buffers are mapped for, when the
+ *	device negotiated ACCESS_PLATFORM (else it is given physical addresses)
  * @notify: tells the device the queue has new buffers; false if that failed
  * @callback: the driver's used-buffer callback (may be NULL)
  * @name: the driver's name for the queue

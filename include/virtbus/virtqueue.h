@@ -81,6 +81,7 @@ bool virtbus_vq_more_used(struct virtbus_vq *vq);
 void *virtbus_vq_detach_unused_buf(struct virtbus_vq *vq);
 
 unsigned int virtbus_vq_size(const struct virtbus_vq *vq);
+size_t virtbus_vq_max_dma_size(const struct virtbus_vq *vq);
 bool virtbus_vq_is_broken(const struct virtbus_vq *vq);
 
 #endif /* _VIRTBUS_VIRTQUEUE_H */
