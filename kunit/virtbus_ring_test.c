@@ -1771,6 +1771,37 @@ static void hostile_used_idx_ahead(struct kunit *test)
 	rt_check_broken(test, z, 0, 1);
 }
 
+/*
+ * A device that takes back entries it returned: its used index moves
+ * back after the driver read it. What the driver saw is still collected,
+ * and the interrupt handler and enable_cb() still see it; only then does
+ * the index, now behind, break the queue.
+ */
+static void hostile_used_idx_rewound(struct kunit *test)
+{
+	struct rt_ring *r = rt_new(test, 8, 0);
+	struct rt_dev *rd = rt_rd(test);
+	unsigned int len = 1;
+	u16 h0, h1;
+
+	KUNIT_ASSERT_EQ(test, rt_add_out(test, r, 4, TOK(0)), 0);
+	KUNIT_ASSERT_EQ(test, rt_add_out(test, r, 4, TOK(1)), 0);
+	h0 = rt_pop_one(test, r);
+	h1 = rt_pop_one(test, r);
+	rt_push(r, h0, 0);
+	rt_push(r, h1, 0);
+	KUNIT_EXPECT_PTR_EQ(test, virtbus_vq_get_buf(r->vq, &len), TOK(0));
+	rt_set_used_idx(r, 1);
+	KUNIT_EXPECT_TRUE(test, virtbus_vq_more_used(r->vq));
+	KUNIT_EXPECT_FALSE(test, virtbus_vq_enable_cb(r->vq));
+	KUNIT_EXPECT_EQ(test, virtbus_vq_interrupt(0, r->vq), IRQ_HANDLED);
+	KUNIT_EXPECT_EQ(test, rd->callbacks, 1U);
+	KUNIT_EXPECT_PTR_EQ(test, virtbus_vq_get_buf(r->vq, &len), TOK(1));
+	KUNIT_EXPECT_EQ(test, len, 0U);
+	rt_expect_break(test, r);
+	rt_check_broken(test, r, 0, 1);
+}
+
 static void hostile_used_id_range(struct kunit *test)
 {
 	struct rt_ring *r = rt_new(test, 8, 0);
@@ -2190,6 +2221,7 @@ static struct kunit_case virtbus_ring_cases[] = {
 	KUNIT_CASE(ring_detach_unused),
 	KUNIT_CASE(ring_detach_unused_indirect),
 	KUNIT_CASE(hostile_used_idx_ahead),
+	KUNIT_CASE(hostile_used_idx_rewound),
 	KUNIT_CASE(hostile_used_id_range),
 	KUNIT_CASE(hostile_used_id_not_head),
 	KUNIT_CASE(hostile_used_id_returned),

@@ -723,10 +723,17 @@ EXPORT_SYMBOL_NS_GPL(virtbus_vq_kick, VIRTBUS);
 bool virtbus_vq_more_used(struct virtbus_vq *vq)
 {
 	struct vb_vq *vb = to_vb(vq);
+	u16 last;
 
 	if (virtbus_vq_is_broken(vq))
 		return false;
-	return READ_ONCE(vb->last_used_idx) != vb_read_used_idx(vb);
+	/*
+	 * Entries seen in the last read of the index count, whatever the
+	 * index says now: a device cannot take back what it returned.
+	 */
+	last = READ_ONCE(vb->last_used_idx);
+	return last != READ_ONCE(vb->used_idx_shadow) ||
+	       last != vb_read_used_idx(vb);
 }
 EXPORT_SYMBOL_NS_GPL(virtbus_vq_more_used, VIRTBUS);
 
@@ -768,7 +775,8 @@ void *virtbus_vq_get_buf(struct virtbus_vq *vq, unsigned int *len)
 				idx, ahead, vb->in_flight);
 			return NULL;
 		}
-		vb->used_idx_shadow = idx;
+		/* The interrupt handler reads it without our lock. */
+		WRITE_ONCE(vb->used_idx_shadow, idx);
 		vb_rmb(vb);
 	}
 
