@@ -28,7 +28,7 @@
 
 #define VBLK_MINORS		16
 #define VBLK_MAX_SEGS		256
-#define VBLK_MAX_QUEUE_DEPTH	256
+#define VBLK_MAX_QUEUE_DEPTH	256U
 
 static unsigned int timeout_secs = 30;
 module_param_named(timeout, timeout_secs, uint, 0444);
@@ -82,6 +82,7 @@ struct vblk_req {
 	struct virtbus_blk_outhdr out_hdr;
 	struct virtbus_blk_discard_write_zeroes range;
 	u8 status;
+	unsigned int nsg;	/* entries of @sg holding data */
 	struct scatterlist sg[];
 };
 
@@ -105,33 +106,45 @@ static void vblk_complete(struct request *req)
 	blk_mq_end_request(req, vblk_status(vbr->status));
 }
 
+/* Complete what the device has returned on @q, under its lock. */
+static unsigned int vblk_collect(struct vblk_queue *q)
+{
+	struct vblk_req *vbr;
+	unsigned int len, found = 0;
+
+	while ((vbr = virtbus_vq_get_buf(q->vq, &len))) {
+		struct request *req = blk_mq_rq_from_pdu(vbr);
+
+		if (likely(!blk_should_fake_timeout(req->q)))
+			blk_mq_complete_request(req);
+		found++;
+	}
+	return found;
+}
+
 static void vblk_done(struct virtbus_vq *vq)
 {
 	struct vblk *vblk = vq->vdev->priv;
 	struct vblk_queue *q = &vblk->queues[vq->index];
-	struct vblk_req *vbr;
-	bool completed = false;
+	unsigned int found = 0;
 	unsigned long flags;
-	unsigned int len;
 
 	spin_lock_irqsave(&q->lock, flags);
 	do {
 		virtbus_vq_disable_cb(vq);
-		while ((vbr = virtbus_vq_get_buf(vq, &len))) {
-			struct request *req = blk_mq_rq_from_pdu(vbr);
-
-			if (likely(!blk_should_fake_timeout(req->q)))
-				blk_mq_complete_request(req);
-			completed = true;
-		}
+		found += vblk_collect(q);
 	} while (!virtbus_vq_enable_cb(vq));
 	spin_unlock_irqrestore(&q->lock, flags);
 
 	/* A queue stopped for lack of ring space can go again. */
-	if (completed)
+	if (found)
 		blk_mq_start_stopped_hw_queues(vblk->disk->queue, true);
 }
 
+/*
+ * Fill in the header (and range) of @req and map its data into @vbr->sg,
+ * all before the queue's lock is taken.
+ */
 static int vblk_setup_req(struct request *req, struct vblk_req *vbr,
 			  u32 *type, bool *out)
 {
@@ -169,20 +182,25 @@ static int vblk_setup_req(struct request *req, struct vblk_req *vbr,
 		return -EOPNOTSUPP;
 	}
 	vbr->out_hdr.type = cpu_to_le32(*type);
+	vbr->nsg = 0;
 	if (*type == VIRTBUS_BLK_T_DISCARD ||
 	    *type == VIRTBUS_BLK_T_WRITE_ZEROES) {
 		vbr->range.sector = cpu_to_le64(blk_rq_pos(req));
 		vbr->range.num_sectors = cpu_to_le32(blk_rq_sectors(req));
 		vbr->range.flags = cpu_to_le32(flags);
+	} else if (blk_rq_nr_phys_segments(req)) {
+		sg_init_table(vbr->sg, blk_rq_nr_phys_segments(req));
+		vbr->nsg = blk_rq_map_sg(req->q, req, vbr->sg);
 	}
 	return 0;
 }
 
-static int vblk_add_req(struct virtbus_vq *vq, struct request *req,
-			struct vblk_req *vbr, u32 type, bool out)
+/* Under the queue's lock: hand the prepared request to the ring. */
+static int vblk_add_req(struct virtbus_vq *vq, struct vblk_req *vbr,
+			u32 type, bool out)
 {
 	struct scatterlist hdr, status, range, *sgs[3];
-	unsigned int nout = 0, nin = 0, nsg = 0;
+	unsigned int nout = 0, nin = 0;
 
 	sg_init_one(&hdr, &vbr->out_hdr, sizeof(vbr->out_hdr));
 	sgs[nout++] = &hdr;
@@ -190,15 +208,11 @@ static int vblk_add_req(struct virtbus_vq *vq, struct request *req,
 	    type == VIRTBUS_BLK_T_WRITE_ZEROES) {
 		sg_init_one(&range, &vbr->range, sizeof(vbr->range));
 		sgs[nout++] = &range;
-	} else if (blk_rq_nr_phys_segments(req)) {
-		sg_init_table(vbr->sg, blk_rq_nr_phys_segments(req));
-		nsg = blk_rq_map_sg(req->q, req, vbr->sg);
-		if (nsg) {
-			if (out)
-				sgs[nout++] = vbr->sg;
-			else
-				sgs[nout + nin++] = vbr->sg;
-		}
+	} else if (vbr->nsg) {
+		if (out)
+			sgs[nout++] = vbr->sg;
+		else
+			sgs[nout + nin++] = vbr->sg;
 	}
 	sg_init_one(&status, &vbr->status, sizeof(vbr->status));
 	sgs[nout + nin++] = &status;
@@ -223,16 +237,27 @@ static blk_status_t vblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	blk_mq_start_request(req);
 
 	spin_lock_irqsave(&q->lock, flags);
-	err = vblk_add_req(q->vq, req, vbr, type, out);
+	err = vblk_add_req(q->vq, vbr, type, out);
 	if (err) {
 		/* Let the device see what is queued before we stop. */
 		virtbus_vq_kick(q->vq);
-		spin_unlock_irqrestore(&q->lock, flags);
-		if (err == -ENOSPC || err == -ENOMEM) {
+		/*
+		 * Stopped under the lock, so that a completion (which takes
+		 * it) cannot free the ring and miss restarting us in between.
+		 * Not for a failed mapping: the ring may be empty, and then
+		 * nothing would restart the queue; blk-mq retries that later.
+		 */
+		if (err == -ENOSPC)
 			blk_mq_stop_hw_queue(hctx);
+		spin_unlock_irqrestore(&q->lock, flags);
+		switch (err) {
+		case -ENOSPC:
 			return BLK_STS_DEV_RESOURCE;
+		case -ENOMEM:
+			return BLK_STS_RESOURCE;
+		default:
+			return BLK_STS_IOERR;
 		}
-		return BLK_STS_IOERR;
 	}
 	notify = bd->last && virtbus_vq_kick_prepare(q->vq);
 	spin_unlock_irqrestore(&q->lock, flags);
@@ -280,6 +305,12 @@ static void vblk_fail_device(struct vblk *vblk)
 		}
 		spin_unlock_irq(&q->lock);
 	}
+	/*
+	 * A queue stopped for ring space would never hear of the space
+	 * now free (the broken ring reports nothing): restart it, so that
+	 * what waits in it reaches vblk_queue_rq() and fails there.
+	 */
+	blk_mq_start_stopped_hw_queues(vblk->disk->queue, true);
 out:
 	mutex_unlock(&vblk->lock);
 }
@@ -287,11 +318,38 @@ out:
 static enum blk_eh_timer_return vblk_timeout(struct request *req)
 {
 	struct vblk *vblk = req->q->queuedata;
+	struct vblk_queue *q = &vblk->queues[req->mq_hctx->queue_num];
+	unsigned int found;
+
+	/*
+	 * The answer may be in the ring already, not yet collected: its
+	 * interrupt is late, or it is on a polled queue whose poller went
+	 * away. That is no reason to fail the device. (blk-mq holds a
+	 * reference: the request is not reused while we look at it.)
+	 */
+	spin_lock_irq(&q->lock);
+	found = vblk_collect(q);
+	spin_unlock_irq(&q->lock);
+	if (found)
+		blk_mq_start_stopped_hw_queues(vblk->disk->queue, true);
+	if (blk_mq_rq_state(req) != MQ_RQ_IN_FLIGHT)
+		return BLK_EH_DONE;
 
 	dev_err(&vblk->vdev->dev,
 		"%s: request timed out after %u s, failing the device's I/O\n",
 		vblk->disk->disk_name, timeout_secs);
 	vblk_fail_device(vblk);
+	/*
+	 * Failing the device completed what the ring held. A request still
+	 * in flight was taken from the ring but not completed: only fault
+	 * injection (fail_io_timeout) does that, and then it is ours to end.
+	 */
+	if (blk_mq_rq_state(req) == MQ_RQ_IN_FLIGHT) {
+		struct vblk_req *vbr = blk_mq_rq_to_pdu(req);
+
+		vbr->status = VIRTBUS_BLK_S_IOERR;
+		blk_mq_complete_request(req);
+	}
 	return BLK_EH_DONE;
 }
 
@@ -324,19 +382,11 @@ static int vblk_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob)
 {
 	struct vblk *vblk = hctx->queue->queuedata;
 	struct vblk_queue *q = &vblk->queues[hctx->queue_num];
-	struct vblk_req *vbr;
 	unsigned long flags;
-	unsigned int len;
-	int found = 0;
+	int found;
 
 	spin_lock_irqsave(&q->lock, flags);
-	while ((vbr = virtbus_vq_get_buf(q->vq, &len))) {
-		struct request *req = blk_mq_rq_from_pdu(vbr);
-
-		if (likely(!blk_should_fake_timeout(req->q)))
-			blk_mq_complete_request(req);
-		found++;
-	}
+	found = vblk_collect(q);
 	spin_unlock_irqrestore(&q->lock, flags);
 
 	if (found)
@@ -564,16 +614,30 @@ static const struct attribute_group *vblk_attr_groups[] = {
 	NULL,
 };
 
+/*
+ * The capacity in 512-byte sectors, as the device says, but no more than
+ * a block device's size (a loff_t in bytes) can hold.
+ */
+static sector_t vblk_capacity(struct virtbus_device *vdev)
+{
+	u64 capacity = virtbus_cread64(vdev, VBLK_CFG(capacity));
+	u64 most = (u64)MAX_LFS_FILESIZE >> SECTOR_SHIFT;
+
+	if (capacity > most) {
+		dev_warn(&vdev->dev, "capacity of %llu sectors cut to %llu\n",
+			 capacity, most);
+		capacity = most;
+	}
+	return capacity;
+}
+
 static void vblk_config_changed(struct virtbus_device *vdev)
 {
 	struct vblk *vblk = vdev->priv;
-	u64 capacity;
 
 	mutex_lock(&vblk->lock);
-	if (!vblk->failed) {
-		capacity = virtbus_cread64(vdev, VBLK_CFG(capacity));
-		set_capacity_and_notify(vblk->disk, capacity);
-	}
+	if (!vblk->failed)
+		set_capacity_and_notify(vblk->disk, vblk_capacity(vdev));
 	mutex_unlock(&vblk->lock);
 }
 
@@ -641,6 +705,17 @@ static u32 vblk_cread32(struct virtbus_device *vdev, unsigned int bit,
 		virtbus_cread32(vdev, offset) : absent;
 }
 
+/*
+ * A discard or write zeroes limit in sectors from config space (0: none)
+ * as whole blocks of @bs bytes; 0 if not even one block fits.
+ */
+static unsigned int vblk_range_limit(u32 v, u32 bs)
+{
+	unsigned int most = UINT_MAX >> SECTOR_SHIFT;
+
+	return round_down(v && v < most ? v : most, bs >> SECTOR_SHIFT);
+}
+
 /* Limits from config space, each checked: zero or nonsense is ignored. */
 static void vblk_read_limits(struct vblk *vblk, struct queue_limits *lim)
 {
@@ -651,7 +726,16 @@ static void vblk_read_limits(struct vblk *vblk, struct queue_limits *lim)
 	lim->max_hw_sectors = UINT_MAX >> SECTOR_SHIFT;
 	v = vblk_cread32(vdev, VIRTBUS_BLK_F_SIZE_MAX,
 			 VBLK_CFG(size_max), 0);
-	lim->max_segment_size = v >= PAGE_SIZE ? v : UINT_MAX;
+	/* The block layer cannot split below a page. */
+	if (v && v < PAGE_SIZE) {
+		dev_warn(&vdev->dev, "segment size limit %u raised to a page\n",
+			 v);
+		v = PAGE_SIZE;
+	}
+	lim->max_segment_size = v ? v : UINT_MAX;
+	/* Behind an IOMMU or bounce buffers, a mapping has a limit too. */
+	lim->max_segment_size = min_t(size_t, lim->max_segment_size,
+				      virtbus_vq_max_dma_size(vblk->queues[0].vq));
 
 	v = vblk_cread32(vdev, VIRTBUS_BLK_F_BLK_SIZE,
 			 VBLK_CFG(blk_size), 0);
@@ -676,16 +760,26 @@ static void vblk_read_limits(struct vblk *vblk, struct queue_limits *lim)
 		if (opt_io && (u64)opt_io * bs <= UINT_MAX)
 			lim->io_opt = opt_io * bs;
 	}
+	/*
+	 * Ranges are split at these limits and at the granularity, so all
+	 * three must be whole blocks, or the device gets (and refuses)
+	 * ranges that end inside one. A limit below a block leaves the
+	 * request type off.
+	 */
 	if (virtbus_has_feature(vdev, VIRTBUS_BLK_F_DISCARD)) {
 		v = virtbus_cread32(vdev, VBLK_CFG(max_discard_sectors));
-		lim->max_hw_discard_sectors = v ? v : UINT_MAX >> SECTOR_SHIFT;
+		lim->max_hw_discard_sectors = vblk_range_limit(v, bs);
 		v = virtbus_cread32(vdev, VBLK_CFG(discard_sector_alignment));
-		lim->discard_granularity = v && v <= (UINT_MAX >> SECTOR_SHIFT) ?
-					   v << SECTOR_SHIFT : bs;
+		if (v > (UINT_MAX >> SECTOR_SHIFT) ||
+		    (v << SECTOR_SHIFT) % bs) {
+			dev_warn(&vdev->dev, "ignoring discard alignment %u\n", v);
+			v = 0;
+		}
+		lim->discard_granularity = v ? v << SECTOR_SHIFT : bs;
 	}
 	if (virtbus_has_feature(vdev, VIRTBUS_BLK_F_WRITE_ZEROES)) {
 		v = virtbus_cread32(vdev, VBLK_CFG(max_write_zeroes_sectors));
-		lim->max_write_zeroes_sectors = v ? v : UINT_MAX >> SECTOR_SHIFT;
+		lim->max_write_zeroes_sectors = vblk_range_limit(v, bs);
 	}
 }
 
@@ -760,6 +854,7 @@ static void vblk_clamp_segments(struct vblk *vblk)
 static int vblk_probe(struct virtbus_device *vdev)
 {
 	struct queue_limits lim = { };
+	unsigned int depth;
 	struct vblk *vblk;
 	int err;
 
@@ -789,8 +884,19 @@ static int vblk_probe(struct virtbus_device *vdev)
 	/* Up to HCTX_TYPE_POLL, so that blk-mq makes the polled ones. */
 	vblk->tag_set.nr_maps = vblk->io_queues[HCTX_TYPE_POLL] ?
 				HCTX_MAX_TYPES : 1;
-	vblk->tag_set.queue_depth = min_t(unsigned int, VBLK_MAX_QUEUE_DEPTH,
-					  virtbus_vq_size(vblk->queues[0].vq));
+	/*
+	 * With indirect descriptors a request takes one ring entry;
+	 * without, at least two (three with data): a full ring's worth of
+	 * requests would mostly wait for space.
+	 */
+	depth = virtbus_vq_size(vblk->queues[0].vq);
+	if (!virtbus_has_feature(vdev, VIRTBUS_F_INDIRECT_DESC))
+		depth = max(depth / 2, 1U);
+	vblk->tag_set.queue_depth = min(depth, VBLK_MAX_QUEUE_DEPTH);
+#ifdef VIRTBUS_HAVE_BLK_MQ_F_SHOULD_MERGE
+	/* Merge bios in the software queues (later kernels always do). */
+	vblk->tag_set.flags = BLK_MQ_F_SHOULD_MERGE;
+#endif
 	vblk->tag_set.numa_node = NUMA_NO_NODE;
 	vblk->tag_set.cmd_size = sizeof(struct vblk_req) +
 				 sizeof(struct scatterlist) * vblk->sg_elems;
@@ -812,7 +918,7 @@ static int vblk_probe(struct virtbus_device *vdev)
 	vblk->disk->fops = &vblk_fops;
 	vblk->disk->private_data = vblk;
 	vblk_set_name(vblk->disk, vblk->index);
-	set_capacity(vblk->disk, virtbus_cread64(vdev, VBLK_CFG(capacity)));
+	set_capacity(vblk->disk, vblk_capacity(vdev));
 	if (virtbus_has_feature(vdev, VIRTBUS_BLK_F_RO))
 		set_disk_ro(vblk->disk, true);
 
@@ -845,7 +951,13 @@ static void vblk_remove(struct virtbus_device *vdev)
 	struct vblk *vblk = vdev->priv;
 	unsigned int i;
 
-	/* Waits for I/O in flight: the device answers, or the timeout fails it. */
+	/*
+	 * Waits for I/O in flight: the device answers, or the timeout fails
+	 * it. A device already broken (gone from the bus, or caught lying)
+	 * answers nothing more: fail its I/O now rather than a timeout later.
+	 */
+	if (READ_ONCE(vdev->broken))
+		vblk_fail_device(vblk);
 	del_gendisk(vblk->disk);
 	blk_mq_free_tag_set(&vblk->tag_set);
 
