@@ -87,7 +87,7 @@ for applet in $("$r/bin/busybox" --list); do
 	[ -e "$r/bin/$applet" ] || ln -s busybox "$r/bin/$applet"
 done
 copy_with_libs /bin/kmod /lib/systemd/systemd-udevd /bin/udevadm /usr/bin/lspci \
-	/sbin/mkfs.ext4 /sbin/e2fsck /sbin/blkdiscard /usr/bin/cmp
+	/sbin/mkfs.ext4 /sbin/e2fsck /sbin/blkdiscard /usr/bin/fallocate /usr/bin/cmp
 for t in modprobe insmod rmmod lsmod depmod modinfo; do
 	ln -sf /bin/kmod "$r/sbin/$t"
 done

@@ -15,17 +15,25 @@ while read -r _ name mib sum; do
 done < <(grep -a '^BLK-DATA ' "$LOG" | tr -d '\r')
 [ $n -eq 2 ] || { echo "expected 2 data records, found $n"; exit 1; }
 
-# The discarded range is a hole in the image file.
-python3 - "$img" <<'PY'
+# The discarded range and the one zeroed with unmap are holes in the
+# image file; the read-only disk's image holds nothing at all.
+python3 - "$img" "$SCRATCH/disk1.img" <<'PY'
 import os, sys
 fd = os.open(sys.argv[1], os.O_RDONLY)
-start = 16 << 20
-hole = os.lseek(fd, start, os.SEEK_HOLE)
-if hole != start:
-    sys.exit(f"no hole at 16 MiB after discard (next hole at {hole})")
-data = os.lseek(fd, start, os.SEEK_DATA)
-if data < start + (4 << 20):
-    sys.exit(f"data at {data} inside the discarded range")
+for what, mib in (("discard", 16), ("write zeroes with unmap", 32)):
+    start = mib << 20
+    hole = os.lseek(fd, start, os.SEEK_HOLE)
+    if hole != start:
+        sys.exit(f"no hole at {mib} MiB after {what} (next hole at {hole})")
+    try:
+        data = os.lseek(fd, start, os.SEEK_DATA)
+    except OSError:
+        data = os.fstat(fd).st_size
+    if data < start + (4 << 20):
+        sys.exit(f"data at {data} inside the range of the {what}")
+with open(sys.argv[2], "rb") as ro:
+    if ro.read().strip(b"\0"):
+        sys.exit("the read-only disk's image was written to")
 PY
 
 n=0

@@ -2,22 +2,25 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # virtbus_blk against QEMU's virtio-blk-pci: the disk appears as vbdX with
-# the serial, block size and queue count QEMU was told; random data
-# written with direct and buffered I/O reads back and, checked from the
-# host, sits in the image; discard and write-zeroes read back zeroes (and
-# the discard punches a hole in the image); a read-only disk refuses
-# writes; a file system survives mkfs, a tree of files, fsync, unmount
-# and fsck; a disk whose segment limit is beyond its ring gets requests
-# that fit the ring.
+# the serial, block size and queue count QEMU was told, and another with
+# the topology (physical block, minimum and optimal I/O, discard
+# granularity) it was told; random data written with direct and buffered
+# I/O reads back and, checked from the host, sits in the image; discard
+# and write zeroes (with and without unmap) read back zeroes, and the
+# discard and the unmapping write zeroes punch holes in the image; a
+# read-only disk refuses writes at open and its image stays untouched; a
+# file system survives mkfs, a tree of files, fsync, unmount and fsck; a
+# disk whose segment limit is beyond its ring gets requests that fit the
+# ring, and a serial of the full 20 bytes, with no NUL, reads back whole.
 #
 # virtbus-qemu: -drive if=none,id=vbd0,file=@SCRATCH@/disk0.img,format=raw,discard=unmap,cache=writeback
 # virtbus-qemu: -device virtio-blk-pci,drive=vbd0,serial=vbdserial0,num-queues=2,logical_block_size=4096,physical_block_size=4096
 # virtbus-qemu: -drive if=none,id=vbd1,file=@SCRATCH@/disk1.img,format=raw,readonly=on
 # virtbus-qemu: -device virtio-blk-pci,drive=vbd1,serial=vbdro
-# virtbus-qemu: -drive if=none,id=vbd2,file=@SCRATCH@/disk2.img,format=raw
-# virtbus-qemu: -device virtio-blk-pci,drive=vbd2,serial=vbdfs
+# virtbus-qemu: -drive if=none,id=vbd2,file=@SCRATCH@/disk2.img,format=raw,discard=unmap
+# virtbus-qemu: -device virtio-blk-pci,drive=vbd2,serial=vbdfs,logical_block_size=512,physical_block_size=4096,min_io_size=8192,opt_io_size=65536,discard_granularity=65536
 # virtbus-qemu: -drive if=none,id=vbd3,file=@SCRATCH@/disk3.img,format=raw
-# virtbus-qemu: -device virtio-blk-pci,drive=vbd3,serial=vbdsmall,queue-size=16,seg-max-adjust=off
+# virtbus-qemu: -device virtio-blk-pci,drive=vbd3,serial=vbdsmall-serial-0020,queue-size=16,seg-max-adjust=off
 # virtbus-host-check: scripts/tests/blk-host-check.sh
 . /tests/lib.sh
 
@@ -63,24 +66,47 @@ cmp /tmp/b /tmp/b2 || fail "buffered I/O data differs"
 echo "BLK-DATA a 1 $(md5sum < /tmp/a | cut -d' ' -f1)"
 echo "BLK-DATA b 8 $(md5sum < /tmp/b | cut -d' ' -f1)"
 
-# Discard and write zeroes over data, then read zeroes back.
-dd if=/tmp/a of=/dev/vbda bs=1M seek=16 count=4 oflag=direct 2>/dev/null
-dd if=/tmp/a of=/dev/vbda bs=1M seek=24 count=4 oflag=direct 2>/dev/null
+# Discard and write zeroes over data, then read zeroes back. BLKZEROOUT
+# (blkdiscard -z) falls back to writing zero pages, so it would pass
+# without WRITE_ZEROES; fallocate's hole punch must use the request with
+# the unmap flag (which punches a hole in the image, checked from the
+# host), and fails if the disk has none.
+[ "$(cat /sys/block/vbda/queue/write_zeroes_max_bytes)" -gt 0 ] ||
+	fail "no write zeroes on vbda"
+[ "$(cat /sys/block/vbda/queue/discard_max_bytes)" -gt 0 ] || fail "no discard on vbda"
+for mib in 16 24 32; do
+	dd if=/tmp/a of=/dev/vbda bs=1M seek=$mib count=4 oflag=direct 2>/dev/null ||
+		fail "write at $mib MiB"
+done
 /sbin/blkdiscard -o $((16 << 20)) -l $((4 << 20)) /dev/vbda || fail "discard"
 /sbin/blkdiscard -z -o $((24 << 20)) -l $((4 << 20)) /dev/vbda || fail "write zeroes"
+/usr/bin/fallocate -p -o $((32 << 20)) -l $((4 << 20)) /dev/vbda ||
+	fail "write zeroes with unmap (fallocate --punch-hole)"
 dd if=/dev/zero of=/tmp/z bs=1M count=4 2>/dev/null
-dd if=/dev/vbda of=/tmp/d bs=1M skip=16 count=4 iflag=direct 2>/dev/null
-cmp /tmp/z /tmp/d || fail "discarded range does not read zeroes"
-dd if=/dev/vbda of=/tmp/d bs=1M skip=24 count=4 iflag=direct 2>/dev/null
-cmp /tmp/z /tmp/d || fail "write-zeroes range does not read zeroes"
+for mib in 16 24 32; do
+	dd if=/dev/vbda of=/tmp/d bs=1M skip=$mib count=4 iflag=direct 2>/dev/null
+	cmp /tmp/z /tmp/d || fail "the range zeroed at $mib MiB does not read zeroes"
+done
 
-# The read-only disk refuses writes.
+# The read-only disk refuses writes when opened for them, before any
+# request could reach the device (which would refuse it with an I/O
+# error); the host checks its image is still all zeroes.
 [ "$(cat /sys/block/vbdb/ro)" = 1 ] || fail "vbdb not read-only"
-dd if=/tmp/a of=/dev/vbdb bs=4k count=1 oflag=direct 2>/dev/null &&
+dd if=/tmp/a of=/dev/vbdb bs=4k count=1 oflag=direct 2>/tmp/ro.err &&
 	fail "write to the read-only disk succeeded"
+grep -q 'Permission denied\|Read-only\|not permitted' /tmp/ro.err ||
+	fail "write to the read-only disk: $(cat /tmp/ro.err)"
 
-# A file system, from mkfs to fsck; the host reads the files back.
+# A file system, from mkfs to fsck; the host reads the files back. Its
+# disk has the topology QEMU was told.
 wait_for 30 test -b /dev/vbdc || fail "no /dev/vbdc"
+for t in logical_block_size=512 physical_block_size=4096 minimum_io_size=8192 \
+	 optimal_io_size=65536 discard_granularity=65536 alignment_offset=0; do
+	got=$(cat "/sys/block/vbdc/queue/${t%=*}" 2>/dev/null ||
+	      cat "/sys/block/vbdc/${t%=*}")
+	[ "$got" = "${t#*=}" ] || fail "vbdc: ${t%=*} $got, QEMU was told ${t#*=}"
+done
+note "vbdc: topology as configured"
 mkfs.ext4 -q -F /dev/vbdc >/tmp/mkfs.log 2>&1 || { cat /tmp/mkfs.log; fail "mkfs.ext4"; }
 mkdir -p /mnt
 mount -t ext4 /dev/vbdc /mnt || fail "mount"
@@ -104,13 +130,13 @@ note "data, discard, write zeroes, read-only and ext4 checked"
 # no longer than the ring, so requests carry 16 - 2 segments at most.
 small_disk() {
 	for _b in /sys/block/vbd*; do
-		[ "$(cat "$_b/serial" 2>/dev/null)" = vbdsmall ] || continue
+		[ "$(cat "$_b/serial" 2>/dev/null)" = vbdsmall-serial-0020 ] || continue
 		echo "${_b##*/}"
 		return 0
 	done
 	return 1
 }
-wait_for 30 small_disk || fail "no disk with serial vbdsmall"
+wait_for 30 small_disk || fail "no disk with the 20-byte serial vbdsmall-serial-0020"
 small=$(small_disk)
 wait_for 30 test -b /dev/$small || fail "no /dev/$small"
 [ "$(cat /sys/block/$small/queue/max_segments)" = 14 ] ||
