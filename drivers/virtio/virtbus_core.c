@@ -341,6 +341,27 @@ int virtbus_find_vqs(struct virtbus_device *vdev, unsigned int nvqs,
 EXPORT_SYMBOL_NS_GPL(virtbus_find_vqs, VIRTBUS);
 
 /**
+ * virtbus_get_vq_affinity - the CPUs a queue's interrupt serves
+ * @vdev: the device, with its queues found
+ * @index: the queue
+ *
+ * For queues found with &virtbus_vq_info.spread: a driver that gives
+ * each CPU the queue whose interrupt lands on it completes work where it
+ * was submitted.
+ *
+ * Return: the CPUs, or NULL where the transport did not spread the
+ * queue's interrupt (no vector of its own, or no support for it).
+ */
+const struct cpumask *virtbus_get_vq_affinity(struct virtbus_device *vdev,
+					      unsigned int index)
+{
+	if (!vdev->ops->get_vq_affinity)
+		return NULL;
+	return vdev->ops->get_vq_affinity(vdev, index);
+}
+EXPORT_SYMBOL_NS_GPL(virtbus_get_vq_affinity, VIRTBUS);
+
+/**
  * virtbus_del_vqs - delete all of a device's virtqueues
  * @vdev: the device, already reset
  */

@@ -20,6 +20,7 @@ struct vb_pci_vq {
 	void __iomem *notify;		/* modern: where to write the index */
 	u16 vector;			/* MSI-X vector, or NO_VECTOR */
 	bool irq_requested;		/* the vector is this queue's alone */
+	bool spread;			/* and spread over the CPUs */
 };
 
 /* What differs between modern and legacy devices, for the common code. */
@@ -76,6 +77,8 @@ int vb_pci_find_vqs(struct virtbus_device *vdev, unsigned int nvqs,
 		    const struct virtbus_vq_info info[]);
 void vb_pci_del_vqs(struct virtbus_device *vdev);
 void vb_pci_synchronize_cbs(struct virtbus_device *vdev);
+const struct cpumask *vb_pci_get_vq_affinity(struct virtbus_device *vdev,
+					     unsigned int index);
 struct vb_pci_vq *vb_pci_vq_of(struct virtbus_vq *vq);
 int vb_pci_check_queue_size(struct vb_pci_dev *vp, unsigned int index,
 			    unsigned int num);

@@ -4,7 +4,9 @@
  * devices share: the pci_driver, interrupts and queue bookkeeping.
  *
  * Interrupt policy, best first: MSI-X with a config vector and one vector
- * per queue that has a callback; MSI-X with a config vector and one vector
+ * per queue that has a callback (spread over the CPUs, for the queues that
+ * ask: each then lands on the CPUs its queue serves); MSI-X with a config
+ * vector and one vector
  * shared by all queues; INTx (shared) with the ISR register telling queue
  * and config events apart.
  */
@@ -158,6 +160,41 @@ static int vb_pci_setup_all(struct vb_pci_dev *vp, unsigned int nvqs,
 	return 0;
 }
 
+/*
+ * Which vectors to spread over the CPUs, for queues that asked for it
+ * (&virtbus_vq_info.spread): vectors go to the config interrupt, then to
+ * the queues with callbacks in order, so the spread ones must be one run
+ * of those, with the vectors before and after it kept out. False if no
+ * queue asked, or the ones that did are not consecutive.
+ */
+static bool vb_pci_spread(struct vb_pci_dev *vp,
+			  const struct virtbus_vq_info info[],
+			  unsigned int nvqs, struct irq_affinity *desc)
+{
+	unsigned int i, before = 0, spread = 0, after = 0;
+
+	for (i = 0; i < nvqs; i++) {
+		if (!info[i].callback)
+			continue;
+		if (!info[i].spread) {
+			if (spread)
+				after++;
+			else
+				before++;
+			continue;
+		}
+		if (after) {
+			dev_warn(&vp->pci->dev,
+				 "queues to spread are not consecutive; spreading none\n");
+			return false;
+		}
+		spread++;
+	}
+	desc->pre_vectors = 1 + before;
+	desc->post_vectors = after;
+	return spread;
+}
+
 /* Try MSI-X, with a vector per queue (@per_vq) or one shared vector. */
 static int vb_pci_find_vqs_msix(struct vb_pci_dev *vp, unsigned int nvqs,
 				struct virtbus_vq *vqs[],
@@ -167,16 +204,23 @@ static int vb_pci_find_vqs_msix(struct vb_pci_dev *vp, unsigned int nvqs,
 	const char *name = dev_name(&vp->vdev.dev);
 	struct pci_dev *pci = vp->pci;
 	unsigned int i, ncb = 0, nvec, next = 1;
+	struct irq_affinity desc = { };
+	bool spread;
 	int err;
 
 	for (i = 0; i < nvqs; i++)
 		if (info[i].callback)
 			ncb++;
 	nvec = per_vq ? 1 + ncb : 2;
+	spread = per_vq && vb_pci_spread(vp, info, nvqs, &desc);
 	err = vb_pci_alloc_state(vp, nvqs, nvec);
 	if (err)
 		return err;
-	err = pci_alloc_irq_vectors(pci, nvec, nvec, PCI_IRQ_MSIX);
+	/* Spread vectors are managed: the kernel keeps them on their CPUs. */
+	err = pci_alloc_irq_vectors_affinity(pci, nvec, nvec,
+					     PCI_IRQ_MSIX |
+					     (spread ? PCI_IRQ_AFFINITY : 0),
+					     spread ? &desc : NULL);
 	if (err < 0)
 		goto fail;
 	vp->msix_enabled = true;
@@ -205,6 +249,8 @@ static int vb_pci_find_vqs_msix(struct vb_pci_dev *vp, unsigned int nvqs,
 	err = vb_pci_setup_all(vp, nvqs, vqs, info, per_vq, &next);
 	if (err)
 		goto fail;
+	for (i = 0; spread && i < nvqs; i++)
+		vp->vqs[i].spread = info[i].callback && info[i].spread;
 	if (per_vq) {
 		for (i = 0; i < nvqs; i++) {
 			u16 v = vp->vqs[i].vector;
@@ -293,6 +339,16 @@ void vb_pci_synchronize_cbs(struct virtbus_device *vdev)
 		synchronize_irq(vp->pci->irq);
 	for (i = 0; vp->msix_enabled && i < vp->nvectors; i++)
 		synchronize_irq(pci_irq_vector(vp->pci, i));
+}
+
+const struct cpumask *vb_pci_get_vq_affinity(struct virtbus_device *vdev,
+					     unsigned int index)
+{
+	struct vb_pci_dev *vp = to_vb_pci(vdev);
+
+	if (index >= vp->nvqs || !vp->vqs[index].spread)
+		return NULL;
+	return pci_irq_get_affinity(vp->pci, vp->vqs[index].vector);
 }
 
 static void vb_pci_release(struct device *dev)

@@ -197,6 +197,7 @@ static const struct virtbus_transport_ops vb_legacy_ops = {
 	.config_set = vb_legacy_config_set,
 	.config_size = vb_legacy_config_size,
 	.find_vqs = vb_pci_find_vqs,
+	.get_vq_affinity = vb_pci_get_vq_affinity,
 	.del_vqs = vb_pci_del_vqs,
 	.synchronize_cbs = vb_pci_synchronize_cbs,
 };

@@ -349,6 +349,7 @@ static const struct virtbus_transport_ops vb_modern_ops = {
 	.find_vqs = vb_pci_find_vqs,
 	.del_vqs = vb_pci_del_vqs,
 	.synchronize_cbs = vb_pci_synchronize_cbs,
+	.get_vq_affinity = vb_pci_get_vq_affinity,
 };
 
 static const struct vb_pci_mode vb_modern_mode = {

@@ -39,6 +39,8 @@
  * @del_vqs: release them; the device has been reset
  * @synchronize_cbs: optional; wait for running queue and config
  *	interrupt handlers to finish
+ * @get_vq_affinity: optional; the CPUs queue @index's interrupt was
+ *	spread to, or NULL if it was not
  */
 struct virtbus_transport_ops {
 	const char *name;
@@ -59,6 +61,8 @@ struct virtbus_transport_ops {
 			const struct virtbus_vq_info info[]);
 	void (*del_vqs)(struct virtbus_device *vdev);
 	void (*synchronize_cbs)(struct virtbus_device *vdev);
+	const struct cpumask *(*get_vq_affinity)(struct virtbus_device *vdev,
+						 unsigned int index);
 };
 
 int virtbus_register_device(struct virtbus_device *vdev);

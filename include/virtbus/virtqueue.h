@@ -50,16 +50,23 @@ struct virtbus_vq {
  * struct virtbus_vq_info - what a driver asks of one queue
  * @name: a name for messages and interrupt lines
  * @callback: the used-buffer callback, or NULL for a queue the driver polls
+ * @spread: the queue serves some of the CPUs, as do the others so marked
+ *	(consecutive among the queues with callbacks): the transport spreads
+ *	their interrupts over the CPUs where it can, and
+ *	virtbus_get_vq_affinity() tells the driver which CPUs each serves
  */
 struct virtbus_vq_info {
 	const char *name;
 	void (*callback)(struct virtbus_vq *vq);
+	bool spread;
 };
 
 int virtbus_find_vqs(struct virtbus_device *vdev, unsigned int nvqs,
 		     struct virtbus_vq *vqs[],
 		     const struct virtbus_vq_info info[]);
 void virtbus_del_vqs(struct virtbus_device *vdev);
+const struct cpumask *virtbus_get_vq_affinity(struct virtbus_device *vdev,
+					      unsigned int index);
 
 int virtbus_vq_add_sgs(struct virtbus_vq *vq, struct scatterlist *sgs[],
 		       unsigned int out_sgs, unsigned int in_sgs,
