@@ -354,9 +354,33 @@ static enum blk_eh_timer_return vblk_timeout(struct request *req)
 }
 
 /*
- * Interrupt-driven queues first, then the polled ones. Nothing ties a
- * queue to a CPU (no interrupt affinity is set up), so blk-mq spreads
- * each type's queues over the CPUs. Reads share the default queues.
+ * Give each CPU the queue whose interrupt the transport spread to it, so
+ * that a request completes on the CPU that submitted it, without an IPI.
+ * False if some queue's interrupt was not spread (a vector shared by all
+ * queues, INTx): then nothing ties a queue to a CPU.
+ */
+static bool vblk_map_by_affinity(struct vblk *vblk,
+				 struct blk_mq_queue_map *map)
+{
+	const struct cpumask *mask;
+	unsigned int i, cpu;
+
+	for (i = 0; i < map->nr_queues; i++) {
+		mask = virtbus_get_vq_affinity(vblk->vdev,
+					       map->queue_offset + i);
+		if (!mask)
+			return false;
+		for_each_cpu(cpu, mask)
+			map->mq_map[cpu] = map->queue_offset + i;
+	}
+	return true;
+}
+
+/*
+ * Interrupt-driven queues first, mapped by their interrupts' affinity
+ * where there is one; then the polled ones, which blk-mq spreads over
+ * the CPUs, as it does interrupt-driven queues without an affinity.
+ * Reads share the default queues.
  */
 static void vblk_map_queues(struct blk_mq_tag_set *set)
 {
@@ -369,7 +393,9 @@ static void vblk_map_queues(struct blk_mq_tag_set *set)
 		map->nr_queues = vblk->io_queues[i];
 		map->queue_offset = offset;
 		offset += map->nr_queues;
-		if (map->nr_queues)
+		if (!map->nr_queues)
+			continue;
+		if (i == HCTX_TYPE_POLL || !vblk_map_by_affinity(vblk, map))
 			blk_mq_map_queues(map);
 	}
 }
@@ -681,6 +707,7 @@ static int vblk_init_queues(struct vblk *vblk)
 		info[i].name = vblk->queues[i].name;
 		/* No callback: the ring turns the queue's interrupts off. */
 		info[i].callback = polled ? NULL : vblk_done;
+		info[i].spread = !polled;
 	}
 	err = virtbus_find_vqs(vdev, n, vqs, info);
 	if (err)

@@ -44,6 +44,22 @@ grep -q '^virtbus_blk ' /proc/modules || fail "virtbus_blk not loaded"
 [ "$(cat /sys/block/vbda/queue/write_cache)" = "write back" ] ||
 	fail "write cache $(cat /sys/block/vbda/queue/write_cache)"
 note "vbda: serial, 4096-byte blocks, 2 queues, 64 MiB as configured"
+# Each queue's interrupt is spread to the CPUs that submit to it, so a
+# request completes where it started.
+vdev=$(basename "$(readlink -f /sys/block/vbda/device)")
+for q in 0 1; do
+	irq=$(grep " $vdev-req.$q\$" /proc/interrupts | cut -d: -f1 | tr -d ' ')
+	[ -n "$irq" ] || fail "no interrupt $vdev-req.$q: $(grep virtbus /proc/interrupts)"
+	cpus=$(tr -d ' ' <"/sys/block/vbda/mq/$q/cpu_list")
+	aff=$(cat "/proc/irq/$irq/smp_affinity_list")
+	[ "$cpus" = "$aff" ] ||
+		fail "vbda queue $q serves CPUs $cpus, its interrupt goes to $aff"
+	[ "$(cat "/proc/irq/$irq/effective_affinity_list")" = "$aff" ] ||
+		fail "vbda queue $q: interrupt lands on $(cat "/proc/irq/$irq/effective_affinity_list"), not $aff"
+done
+[ "$(cat /sys/block/vbda/mq/0/cpu_list)" != "$(cat /sys/block/vbda/mq/1/cpu_list)" ] ||
+	fail "both queues serve the same CPUs"
+note "vbda: each queue's interrupt on the CPU it serves"
 # udev names the disks by serial (udev/60-virtbus-blk.rules).
 udevadm settle -t 30
 for link in virtbus-vbdserial0:vbda virtbus-vbdro:vbdb; do
