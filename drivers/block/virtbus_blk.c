@@ -106,8 +106,17 @@ static void vblk_complete(struct request *req)
 	blk_mq_end_request(req, vblk_status(vbr->status));
 }
 
-/* Complete what the device has returned on @q, under its lock. */
-static unsigned int vblk_collect(struct vblk_queue *q)
+static void vblk_complete_batch(struct io_comp_batch *iob)
+{
+	blk_mq_end_request_batch(iob);
+}
+
+/*
+ * Complete what the device has returned on @q, under its lock. A poller
+ * passes @iob, and successful requests are ended together in its batch.
+ */
+static unsigned int vblk_collect(struct vblk_queue *q,
+				 struct io_comp_batch *iob)
 {
 	struct vblk_req *vbr;
 	unsigned int len, found = 0;
@@ -115,9 +124,13 @@ static unsigned int vblk_collect(struct vblk_queue *q)
 	while ((vbr = virtbus_vq_get_buf(q->vq, &len))) {
 		struct request *req = blk_mq_rq_from_pdu(vbr);
 
-		if (likely(!blk_should_fake_timeout(req->q)))
-			blk_mq_complete_request(req);
 		found++;
+		if (unlikely(blk_should_fake_timeout(req->q)))
+			continue;
+		if (vbr->status == VIRTBUS_BLK_S_OK &&
+		    blk_mq_add_to_batch(req, iob, false, vblk_complete_batch))
+			continue;
+		blk_mq_complete_request(req);
 	}
 	return found;
 }
@@ -132,7 +145,7 @@ static void vblk_done(struct virtbus_vq *vq)
 	spin_lock_irqsave(&q->lock, flags);
 	do {
 		virtbus_vq_disable_cb(vq);
-		found += vblk_collect(q);
+		found += vblk_collect(q, NULL);
 	} while (!virtbus_vq_enable_cb(vq));
 	spin_unlock_irqrestore(&q->lock, flags);
 
@@ -328,7 +341,7 @@ static enum blk_eh_timer_return vblk_timeout(struct request *req)
 	 * reference: the request is not reused while we look at it.)
 	 */
 	spin_lock_irq(&q->lock);
-	found = vblk_collect(q);
+	found = vblk_collect(q, NULL);
 	spin_unlock_irq(&q->lock);
 	if (found)
 		blk_mq_start_stopped_hw_queues(vblk->disk->queue, true);
@@ -412,7 +425,7 @@ static int vblk_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob)
 	int found;
 
 	spin_lock_irqsave(&q->lock, flags);
-	found = vblk_collect(q);
+	found = vblk_collect(q, iob);
 	spin_unlock_irqrestore(&q->lock, flags);
 
 	if (found)
