@@ -5,7 +5,10 @@
 # identical images in host memory, one driven by virtbus_blk (vbda) and
 # one by the kernel's virtio_blk (vda), the same fio jobs on each in
 # turns, in the same boot. Each row runs ROUNDS times per driver, the
-# order of the two drivers alternating from round to round.
+# order of the two drivers alternating from round to round. fio runs on
+# CPU 1 for both drivers: where the scheduler puts it (and moves it)
+# otherwise differs from run to run, and under TCG that alone moves a
+# row by a fifth. CPU 0 takes the console and the timers' interrupts.
 #
 # Prints per run:
 #   BENCH-RAW blk ROW round N DRIVER: IOPS iops, MiB/s, clat p50/p99 us
@@ -47,7 +50,7 @@ done
 # run DEV RW BS QD: "IOPS KB/s P50 P99" of one fio run (terse v3: read
 # or write fields; the percentile list puts p50 and p99 first).
 run() {
-	fio --name=bench --filename="/dev/$1" --direct=1 --ioengine=libaio \
+	taskset -c 1 fio --name=bench --filename="/dev/$1" --direct=1 --ioengine=libaio \
 		--rw="$2" --bs="$3" --iodepth="$4" --runtime="$RUNTIME" \
 		--time_based --norandommap --randrepeat=0 \
 		--percentile_list=50:99 --output-format=terse --terse-version=3 \
