@@ -8,6 +8,8 @@
 #   make modules_install  install the modules (depmod runs) for that kernel
 #   make udev_install     install the udev rules (/dev/disk/by-id links)
 #   make check            install what is missing, build, run every test
+#   make check TESTS=PAT  only the tests whose name matches the shell glob
+#                         PAT (e.g. 'guest/blk*@test'), and what they need
 #   make demo             boot a guest and show virtbus at work
 #   make bench            compare with the kernel's own drivers
 #   make tools            build the userspace tools
@@ -53,7 +55,7 @@ tools:
 	$(MAKE) -C tools/ivshmem
 
 check:
-	@scripts/check.sh
+	@$(if $(TESTS),VIRTBUS_TESTS='$(TESTS)') scripts/check.sh
 
 demo:
 	@scripts/demo.sh

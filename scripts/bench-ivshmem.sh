@@ -37,9 +37,9 @@ if [ -z "${VIRTBUS_KERNEL-}" ] || [ -z "${VIRTBUS_INITRD-}" ]; then
 	kver=$(cat "$kdir/include/config/kernel.release")
 	scripts/build-modules.sh "$kdir" build/test
 	make -s -C tools/ivshmem
-	scripts/initramfs.sh "$kver" "$kdir/modroot" build/test build/initramfs-test.cpio.gz
+	scripts/initramfs.sh "$kver" "$kdir/modroot" build/test build/initramfs-test.cpio
 	export VIRTBUS_KERNEL=$kdir/arch/x86/boot/bzImage
-	export VIRTBUS_INITRD=$root/build/initramfs-test.cpio.gz
+	export VIRTBUS_INITRD=$root/build/initramfs-test.cpio
 	set +e
 fi
 

@@ -33,17 +33,17 @@ test)
 	;;
 esac
 make -s -C tools/ivshmem
-scripts/initramfs.sh "$kver" "$modroot" "$ours" build/initramfs-bench-base.cpio.gz
+scripts/initramfs.sh "$kver" "$modroot" "$ours" build/initramfs-bench-base.cpio
 # fio rides in a second archive appended to the first (see initramfs.sh).
-scripts/initramfs.sh --tools build/initramfs-tools.cpio.gz /usr/bin/fio
-cat build/initramfs-bench-base.cpio.gz build/initramfs-tools.cpio.gz >build/initramfs-bench.cpio.gz
+scripts/initramfs.sh --tools build/initramfs-tools.cpio /usr/bin/fio
+cat build/initramfs-bench-base.cpio build/initramfs-tools.cpio >build/initramfs-bench.cpio
 mkdir -p build/logs
 
 run_guest() {
 	local name=$1
 	shift
 	scripts/qemu-run.sh -k "$kimage" \
-		-i build/initramfs-bench.cpio.gz -t "$name" -l "build/logs/bench-$name.log" \
+		-i build/initramfs-bench.cpio -t "$name" -l "build/logs/bench-$name.log" \
 		-T 1800 -a "${BENCH_APPEND-}" -- "$@" || {
 		echo "bench: guest $name failed; log in build/logs/bench-$name.log" >&2
 		return 1
@@ -88,5 +88,5 @@ done
 
 # Nahanni/ivshmem: two guests and a host peer on one server.
 echo
-VIRTBUS_KERNEL=$kimage VIRTBUS_INITRD=$root/build/initramfs-bench-base.cpio.gz \
+VIRTBUS_KERNEL=$kimage VIRTBUS_INITRD=$root/build/initramfs-bench-base.cpio \
 	scripts/bench-ivshmem.sh

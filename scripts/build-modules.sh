@@ -22,7 +22,7 @@ rsync -a --delete --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
 	"$root/Kbuild" "$root/include" "$root/drivers" "$root/kunit" "$out/"
 
 log=$out/build.log
-if ! make -C "$kdir" M="$out" W=1 "$@" modules >"$log" 2>&1; then
+if ! make -C "$kdir" M="$out" -j"$(nproc)" W=1 "$@" modules >"$log" 2>&1; then
 	grep -E 'error|Error' "$log" | head -30 >&2
 	echo "build-modules: build against $kdir failed (log: $log)" >&2
 	exit 1

@@ -14,7 +14,7 @@ kdir=$(scripts/kernel/build.sh)
 kver=$(cat "$kdir/include/config/kernel.release")
 echo "demo: building the modules..."
 scripts/build-modules.sh "$kdir" build/test
-scripts/initramfs.sh "$kver" "$kdir/modroot" build/test build/initramfs-test.cpio.gz
+scripts/initramfs.sh "$kver" "$kdir/modroot" build/test build/initramfs-test.cpio
 scratch=$(mktemp -d /tmp/virtbus-demo.XXXXXX)
 trap 'rm -rf "$scratch"' EXIT
 truncate -s 64M "$scratch/disk0.img"
@@ -23,9 +23,10 @@ log=build/logs/demo.log
 mkdir -p build/logs
 set +e
 # shellcheck disable=SC2046
-scripts/qemu-run.sh -k "$kdir/arch/x86/boot/bzImage" -i build/initramfs-test.cpio.gz \
+scripts/qemu-run.sh -k "$kdir/arch/x86/boot/bzImage" -i build/initramfs-test.cpio \
 	-t demo -l "$log" -T 300 -- \
-	$(sed -e 's/@DEVOPTS@//' -e "s|@SCRATCH@|$scratch|" scripts/tests/devices.qemu)
+	$(sed -e 's/@DEVOPTS@//' -e 's/@P@//' -e 's/@SLOT@/0x10/' \
+		-e "s|@SCRATCH@|$scratch|" scripts/tests/devices.qemu)
 rc=$?
 set -e
 sed -n '/^VIRTBUS-TEST-START/,/^VIRTBUS-DMESG-START/p' "$log" | grep -v '^VIRTBUS-' | grep -v '^\[ *[0-9]'

@@ -56,10 +56,15 @@ copy_with_libs() {
 	done
 }
 
-# pack OUT: the tree as a gzipped newc archive, replaced atomically.
+# pack OUT: the tree as a newc archive, replaced atomically; gzipped
+# when OUT ends in .gz. Uncompressed is faster to boot under emulation:
+# QEMU loads it at host speed, and the guest only copies it instead of
+# inflating it with emulated instructions.
 pack() {
+	local compress=cat
+	case $1 in *.gz) compress="gzip -1" ;; esac
 	(cd "$r" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) |
-		gzip -1 > "$1.tmp"
+		$compress > "$1.tmp"
 	mv "$1.tmp" "$1"
 }
 

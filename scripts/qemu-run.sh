@@ -1,29 +1,33 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# qemu-run.sh -k KERNEL -i INITRD -t TEST -l LOG [-T SECONDS] [-a APPEND]
-#             [-m MONITOR_SOCKET [-c 'MARKER|COMMAND']...] [-- QEMU_ARGS...]
+# qemu-run.sh -k KERNEL -i INITRD -t TEST[,TEST...] -l LOG [-T SECONDS]
+#             [-C CPUS] [-a APPEND] [-m MONITOR_SOCKET [-c 'MARKER|COMMAND']...]
+#             [-- QEMU_ARGS...]
 #
-# Boot a test guest under QEMU (TCG; there is no usable KVM here) with the
-# devices in QEMU_ARGS, run guest test TEST, and exit with its status.
+# Boot a test guest under QEMU (TCG; there is no usable KVM here) with
+# CPUS virtual CPUs (default 2) and the devices in QEMU_ARGS, run the
+# guest tests named (scripts/guest/init says how), and exit with their
+# status: a single test's own, or 0 when all of several passed, else 1.
 # The serial console, with the guest's whole kernel log, goes to LOG.
 # Exits 124 if the guest did not finish within SECONDS (default 300) and
 # 125 if it ended without reporting a status (a panic, for example).
 #
 # Each -c sends COMMAND to the QEMU monitor (HMP) once the guest has
-# printed a line starting with MARKER (an empty MARKER: right away), so a
+# printed a line that is MARKER (an empty MARKER: right away), so a
 # guest test can ask the host for block_resize, device_del and the like.
 set -euo pipefail
 
-timeout=300 append= monitor= kernel= initrd= test= log=
+timeout=300 cpus=2 append= monitor= kernel= initrd= test= log=
 cmds=()
-while getopts k:i:t:l:T:a:m:c: opt; do
+while getopts k:i:t:l:T:C:a:m:c: opt; do
 	case $opt in
 	k) kernel=$OPTARG ;;
 	i) initrd=$OPTARG ;;
 	t) test=$OPTARG ;;
 	l) log=$OPTARG ;;
 	T) timeout=$OPTARG ;;
+	C) cpus=$OPTARG ;;
 	a) append=$OPTARG ;;
 	m) monitor=$OPTARG ;;
 	c) cmds+=("$OPTARG") ;;
@@ -49,7 +53,8 @@ send_commands() {
 	local c marker cmd
 	for c in "${cmds[@]}"; do
 		marker=${c%%|*} cmd=${c#*|}
-		while [ -n "$marker" ] && ! grep -qa "^$marker" "$log" 2>/dev/null; do
+		while [ -n "$marker" ] &&
+		      ! grep -qaxF -e "$marker" -e "$marker"$'\r' "$log" 2>/dev/null; do
 			kill -0 "$qpid" 2>/dev/null || return
 			sleep 0.2
 		done
@@ -69,7 +74,7 @@ send_commands() {
 # direct map for a non-kernel address. A few percent of boots.
 set +e
 timeout --kill-after=10 "$timeout" \
-	qemu-system-x86_64 -machine pc -accel tcg -cpu max -smp 2 -m 1536 \
+	qemu-system-x86_64 -machine pc -accel tcg -cpu max -smp "$cpus" -m 1536 \
 	-nodefaults -nographic -no-reboot -serial stdio \
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 acpi=noirq loglevel=5 panic=-1 oops=panic nokaslr no5lvl virtbus.test=$test $append" \

@@ -25,10 +25,49 @@ wait_for() {
 	return 0
 }
 
-# virtbus_dev_by_id ID: the name of the first virtbus device of that type.
+# test_dmesg: the kernel log since this test started. Tests share a boot
+# (scripts/tests/boots), so a check that a message did not appear looks
+# here, not at what the tests before it caused.
+test_dmesg() {
+	dmesg | awk -v me="virtbus-test: start $VIRTBUS_TEST" '
+		substr($0, length($0) - length(me) + 1) == me { on = 1 } on'
+}
+
+# disk_by_serial SERIAL: the vbdX whose device has that serial.
+disk_by_serial() {
+	for _b in /sys/block/vbd*; do
+		[ "$(cat "$_b/serial" 2>/dev/null)" = "$1" ] || continue
+		echo "${_b##*/}"
+		return 0
+	done
+	return 1
+}
+
+# wait_disk VAR SERIAL: wait for the disk with that serial and its
+# node, and set VAR to its name (vbdX).
+wait_disk() {
+	wait_for 60 disk_by_serial "$2" ||
+		fail "no disk with serial $2: $(ls /sys/block | tr '\n' ' ')"
+	_disk=$(disk_by_serial "$2")
+	wait_for 30 test -b "/dev/$_disk" || fail "no /dev/$_disk"
+	eval "$1=\$_disk"
+}
+
+# in_slot PATH: the device at sysfs PATH sits in this test's PCI slot
+# (VIRTBUS_SLOT, given by the runner), or under a device that does.
+in_slot() {
+	case $(readlink -f "$1") in
+	*/0000:00:$VIRTBUS_SLOT.[0-7] | */0000:00:$VIRTBUS_SLOT.[0-7]/*) return 0 ;;
+	esac
+	return 1
+}
+
+# virtbus_dev_by_id ID [slot]: the name of the first virtbus device of
+# that type (with "slot": in this test's PCI slot).
 virtbus_dev_by_id() {
 	for _d in /sys/bus/virtbus/devices/*; do
 		[ -e "$_d/device" ] || continue
+		[ "${2-}" = slot ] && ! in_slot "$_d" && continue
 		[ "$(cat "$_d/device")" = "$(printf '0x%04x' "$1")" ] && {
 			basename "$_d"
 			return 0
@@ -42,7 +81,14 @@ driver_of() {
 	[ -e "$1/driver" ] && basename "$(readlink "$1/driver")"
 }
 
-# pci_devs VENDOR:DEVICE...: sysfs paths of PCI devices with those IDs.
+# pci_by_id VENDOR:DEVICE...: sysfs paths of PCI devices with those IDs
+# (pci_in_slot: only those in this test's PCI slot).
+pci_in_slot() {
+	for _p in $(pci_by_id "$@"); do
+		in_slot "$_p" && echo "$_p"
+	done
+}
+
 pci_by_id() {
 	for _p in /sys/bus/pci/devices/*; do
 		_id="$(sed 's/^0x//' "$_p/vendor"):$(sed 's/^0x//' "$_p/device")"
@@ -53,16 +99,17 @@ pci_by_id() {
 }
 
 # feature_bit BITSTRING N: 1 if bit N is set in a sysfs features string.
+# (Shell substrings, not cut: a process costs milliseconds under
+# emulation, and these run in loops.)
 feature_bit() {
-	echo "$1" | cut -c$(($2 + 1))
+	echo "${1:$2:1}"
 }
 
 # features_subset SUB SUPER: every bit set in SUB is set in SUPER.
 features_subset() {
-	_i=1
-	while [ $_i -le 64 ]; do
-		if [ "$(echo "$1" | cut -c$_i)" = 1 ] &&
-		   [ "$(echo "$2" | cut -c$_i)" != 1 ]; then
+	_i=0
+	while [ $_i -lt 64 ]; do
+		if [ "${1:$_i:1}" = 1 ] && [ "${2:$_i:1}" != 1 ]; then
 			return 1
 		fi
 		_i=$((_i + 1))

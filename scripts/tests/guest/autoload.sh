@@ -5,7 +5,7 @@
 # virtbus_pci, which registers the devices, whose modaliases load
 # virtbus_rng; the rng then serves /dev/hwrng.
 #
-# virtbus-qemu: @DEVICES@
+# virtbus-qemu: -device virtio-rng-pci,addr=@SLOT@
 . /tests/lib.sh
 
 wait_for 60 grep -q '^virtbus_pci ' /proc/modules ||
@@ -14,7 +14,7 @@ wait_for 60 grep -q '^virtbus_rng ' /proc/modules ||
 	fail "virtbus_rng was not autoloaded"
 grep -q '^virtio_pci ' /proc/modules && fail "the kernel's virtio_pci was autoloaded"
 
-rng=$(virtbus_dev_by_id 4) || fail "no rng device on /sys/bus/virtbus"
+rng=$(virtbus_dev_by_id 4 slot) || fail "no rng device on /sys/bus/virtbus"
 d=/sys/bus/virtbus/devices/$rng
 [ "$(cat "$d/modalias")" = "virtbus:d00000004v00001AF4" ] ||
 	fail "$rng modalias is $(cat "$d/modalias")"

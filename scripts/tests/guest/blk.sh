@@ -13,56 +13,57 @@
 # disk whose segment limit is beyond its ring gets requests that fit the
 # ring, and a serial of the full 20 bytes, with no NUL, reads back whole.
 #
-# virtbus-qemu: -drive if=none,id=vbd0,file=@SCRATCH@/disk0.img,format=raw,discard=unmap,cache=writeback
-# virtbus-qemu: -device virtio-blk-pci,drive=vbd0,serial=vbdserial0,num-queues=2,logical_block_size=4096,physical_block_size=4096
-# virtbus-qemu: -drive if=none,id=vbd1,file=@SCRATCH@/disk1.img,format=raw,readonly=on
-# virtbus-qemu: -device virtio-blk-pci,drive=vbd1,serial=vbdro
-# virtbus-qemu: -drive if=none,id=vbd2,file=@SCRATCH@/disk2.img,format=raw,discard=unmap
-# virtbus-qemu: -device virtio-blk-pci,drive=vbd2,serial=vbdfs,logical_block_size=512,physical_block_size=4096,min_io_size=8192,opt_io_size=65536,discard_granularity=65536
-# virtbus-qemu: -drive if=none,id=vbd3,file=@SCRATCH@/disk3.img,format=raw
-# virtbus-qemu: -device virtio-blk-pci,drive=vbd3,serial=vbdsmall-serial-0020,queue-size=16,seg-max-adjust=off
+# virtbus-qemu: -drive if=none,id=@P@vbd0,file=@SCRATCH@/disk0.img,format=raw,discard=unmap,cache=writeback
+# virtbus-qemu: -device virtio-blk-pci,drive=@P@vbd0,serial=vbdserial0,num-queues=2,logical_block_size=4096,physical_block_size=4096
+# virtbus-qemu: -drive if=none,id=@P@vbd1,file=@SCRATCH@/disk1.img,format=raw,readonly=on
+# virtbus-qemu: -device virtio-blk-pci,drive=@P@vbd1,serial=vbdro
+# virtbus-qemu: -drive if=none,id=@P@vbd2,file=@SCRATCH@/disk2.img,format=raw,discard=unmap
+# virtbus-qemu: -device virtio-blk-pci,drive=@P@vbd2,serial=vbdfs,logical_block_size=512,physical_block_size=4096,min_io_size=8192,opt_io_size=65536,discard_granularity=65536
+# virtbus-qemu: -drive if=none,id=@P@vbd3,file=@SCRATCH@/disk3.img,format=raw
+# virtbus-qemu: -device virtio-blk-pci,drive=@P@vbd3,serial=vbdsmall-serial-0020,queue-size=16,seg-max-adjust=off
 # virtbus-host-check: scripts/tests/blk-host-check.sh
 . /tests/lib.sh
 
-wait_for 60 test -b /dev/vbda || fail "no /dev/vbda: $(ls /dev | tr '\n' ' ')"
-wait_for 30 test -b /dev/vbdb || fail "no /dev/vbdb"
+wait_disk a vbdserial0
+wait_disk b vbdro
+wait_disk c vbdfs
 grep -q '^virtbus_blk ' /proc/modules || fail "virtbus_blk not loaded"
 [ -e /dev/vda ] && fail "the kernel's virtio_blk took a disk"
 
 # What QEMU was told.
-[ "$(cat /sys/block/vbda/serial)" = vbdserial0 ] ||
-	fail "serial '$(cat /sys/block/vbda/serial)'"
-[ "$(cat /sys/block/vbdb/serial)" = vbdro ] || fail "second serial"
-[ "$(cat /sys/block/vbda/queue/logical_block_size)" = 4096 ] ||
-	fail "logical block size $(cat /sys/block/vbda/queue/logical_block_size)"
-[ "$(cat /sys/block/vbda/queue/physical_block_size)" = 4096 ] ||
+[ "$(cat /sys/block/$a/serial)" = vbdserial0 ] ||
+	fail "serial '$(cat /sys/block/$a/serial)'"
+[ "$(cat /sys/block/$b/serial)" = vbdro ] || fail "second serial"
+[ "$(cat /sys/block/$a/queue/logical_block_size)" = 4096 ] ||
+	fail "logical block size $(cat /sys/block/$a/queue/logical_block_size)"
+[ "$(cat /sys/block/$a/queue/physical_block_size)" = 4096 ] ||
 	fail "physical block size"
-[ "$(ls /sys/block/vbda/mq | wc -l)" = 2 ] ||
-	fail "hardware queues: $(ls /sys/block/vbda/mq | tr '\n' ' ')"
-[ "$(cat /sys/block/vbda/size)" = $((64 * 2048)) ] ||
-	fail "size $(cat /sys/block/vbda/size) sectors"
-[ "$(cat /sys/block/vbda/queue/write_cache)" = "write back" ] ||
-	fail "write cache $(cat /sys/block/vbda/queue/write_cache)"
-note "vbda: serial, 4096-byte blocks, 2 queues, 64 MiB as configured"
+[ "$(ls /sys/block/$a/mq | wc -l)" = 2 ] ||
+	fail "hardware queues: $(ls /sys/block/$a/mq | tr '\n' ' ')"
+[ "$(cat /sys/block/$a/size)" = $((64 * 2048)) ] ||
+	fail "size $(cat /sys/block/$a/size) sectors"
+[ "$(cat /sys/block/$a/queue/write_cache)" = "write back" ] ||
+	fail "write cache $(cat /sys/block/$a/queue/write_cache)"
+note "$a: serial, 4096-byte blocks, 2 queues, 64 MiB as configured"
 # Each queue's interrupt is spread to the CPUs that submit to it, so a
 # request completes where it started.
-vdev=$(basename "$(readlink -f /sys/block/vbda/device)")
+vdev=$(basename "$(readlink -f /sys/block/$a/device)")
 for q in 0 1; do
 	irq=$(grep " $vdev-req.$q\$" /proc/interrupts | cut -d: -f1 | tr -d ' ')
 	[ -n "$irq" ] || fail "no interrupt $vdev-req.$q: $(grep virtbus /proc/interrupts)"
-	cpus=$(tr -d ' ' <"/sys/block/vbda/mq/$q/cpu_list")
+	cpus=$(tr -d ' ' <"/sys/block/$a/mq/$q/cpu_list")
 	aff=$(cat "/proc/irq/$irq/smp_affinity_list")
 	[ "$cpus" = "$aff" ] ||
-		fail "vbda queue $q serves CPUs $cpus, its interrupt goes to $aff"
+		fail "$a queue $q serves CPUs $cpus, its interrupt goes to $aff"
 	[ "$(cat "/proc/irq/$irq/effective_affinity_list")" = "$aff" ] ||
-		fail "vbda queue $q: interrupt lands on $(cat "/proc/irq/$irq/effective_affinity_list"), not $aff"
+		fail "$a queue $q: interrupt lands on $(cat "/proc/irq/$irq/effective_affinity_list"), not $aff"
 done
-[ "$(cat /sys/block/vbda/mq/0/cpu_list)" != "$(cat /sys/block/vbda/mq/1/cpu_list)" ] ||
+[ "$(cat /sys/block/$a/mq/0/cpu_list)" != "$(cat /sys/block/$a/mq/1/cpu_list)" ] ||
 	fail "both queues serve the same CPUs"
-note "vbda: each queue's interrupt on the CPU it serves"
+note "$a: each queue's interrupt on the CPU it serves"
 # udev names the disks by serial (udev/60-virtbus-blk.rules).
 udevadm settle -t 30
-for link in virtbus-vbdserial0:vbda virtbus-vbdro:vbdb; do
+for link in virtbus-vbdserial0:$a virtbus-vbdro:$b; do
 	[ "$(readlink -f "/dev/disk/by-id/${link%:*}")" = "/dev/${link#*:}" ] ||
 		fail "/dev/disk/by-id/${link%:*}: $(ls -l /dev/disk/by-id 2>&1)"
 done
@@ -71,12 +72,12 @@ note "/dev/disk/by-id links by serial"
 # Direct I/O: 4 MiB at 1 MiB; buffered: 4 MiB at 8 MiB.
 dd if=/dev/urandom of=/tmp/a bs=1M count=4 2>/dev/null
 dd if=/dev/urandom of=/tmp/b bs=1M count=4 2>/dev/null
-dd if=/tmp/a of=/dev/vbda bs=1M seek=1 oflag=direct 2>/dev/null || fail "direct write"
-dd if=/tmp/b of=/dev/vbda bs=1M seek=8 2>/dev/null || fail "buffered write"
+dd if=/tmp/a of=/dev/$a bs=1M seek=1 oflag=direct 2>/dev/null || fail "direct write"
+dd if=/tmp/b of=/dev/$a bs=1M seek=8 2>/dev/null || fail "buffered write"
 sync
 echo 3 > /proc/sys/vm/drop_caches
-dd if=/dev/vbda of=/tmp/a2 bs=1M skip=1 count=4 iflag=direct 2>/dev/null || fail "direct read"
-dd if=/dev/vbda of=/tmp/b2 bs=1M skip=8 count=4 2>/dev/null || fail "buffered read"
+dd if=/dev/$a of=/tmp/a2 bs=1M skip=1 count=4 iflag=direct 2>/dev/null || fail "direct read"
+dd if=/dev/$a of=/tmp/b2 bs=1M skip=8 count=4 2>/dev/null || fail "buffered read"
 cmp /tmp/a /tmp/a2 || fail "direct I/O data differs"
 cmp /tmp/b /tmp/b2 || fail "buffered I/O data differs"
 echo "BLK-DATA a 1 $(md5sum < /tmp/a | cut -d' ' -f1)"
@@ -87,45 +88,44 @@ echo "BLK-DATA b 8 $(md5sum < /tmp/b | cut -d' ' -f1)"
 # without WRITE_ZEROES; fallocate's hole punch must use the request with
 # the unmap flag (which punches a hole in the image, checked from the
 # host), and fails if the disk has none.
-[ "$(cat /sys/block/vbda/queue/write_zeroes_max_bytes)" -gt 0 ] ||
-	fail "no write zeroes on vbda"
-[ "$(cat /sys/block/vbda/queue/discard_max_bytes)" -gt 0 ] || fail "no discard on vbda"
+[ "$(cat /sys/block/$a/queue/write_zeroes_max_bytes)" -gt 0 ] ||
+	fail "no write zeroes on $a"
+[ "$(cat /sys/block/$a/queue/discard_max_bytes)" -gt 0 ] || fail "no discard on $a"
 for mib in 16 24 32; do
-	dd if=/tmp/a of=/dev/vbda bs=1M seek=$mib count=4 oflag=direct 2>/dev/null ||
+	dd if=/tmp/a of=/dev/$a bs=1M seek=$mib count=4 oflag=direct 2>/dev/null ||
 		fail "write at $mib MiB"
 done
-/sbin/blkdiscard -o $((16 << 20)) -l $((4 << 20)) /dev/vbda || fail "discard"
-/sbin/blkdiscard -z -o $((24 << 20)) -l $((4 << 20)) /dev/vbda || fail "write zeroes"
-/usr/bin/fallocate -p -o $((32 << 20)) -l $((4 << 20)) /dev/vbda ||
+/sbin/blkdiscard -o $((16 << 20)) -l $((4 << 20)) /dev/$a || fail "discard"
+/sbin/blkdiscard -z -o $((24 << 20)) -l $((4 << 20)) /dev/$a || fail "write zeroes"
+/usr/bin/fallocate -p -o $((32 << 20)) -l $((4 << 20)) /dev/$a ||
 	fail "write zeroes with unmap (fallocate --punch-hole)"
 dd if=/dev/zero of=/tmp/z bs=1M count=4 2>/dev/null
 for mib in 16 24 32; do
-	dd if=/dev/vbda of=/tmp/d bs=1M skip=$mib count=4 iflag=direct 2>/dev/null
+	dd if=/dev/$a of=/tmp/d bs=1M skip=$mib count=4 iflag=direct 2>/dev/null
 	cmp /tmp/z /tmp/d || fail "the range zeroed at $mib MiB does not read zeroes"
 done
 
 # The read-only disk refuses writes when opened for them, before any
 # request could reach the device (which would refuse it with an I/O
 # error); the host checks its image is still all zeroes.
-[ "$(cat /sys/block/vbdb/ro)" = 1 ] || fail "vbdb not read-only"
-dd if=/tmp/a of=/dev/vbdb bs=4k count=1 oflag=direct 2>/tmp/ro.err &&
+[ "$(cat /sys/block/$b/ro)" = 1 ] || fail "$b not read-only"
+dd if=/tmp/a of=/dev/$b bs=4k count=1 oflag=direct 2>/tmp/ro.err &&
 	fail "write to the read-only disk succeeded"
 grep -q 'Permission denied\|Read-only\|not permitted' /tmp/ro.err ||
 	fail "write to the read-only disk: $(cat /tmp/ro.err)"
 
 # A file system, from mkfs to fsck; the host reads the files back. Its
 # disk has the topology QEMU was told.
-wait_for 30 test -b /dev/vbdc || fail "no /dev/vbdc"
 for t in logical_block_size=512 physical_block_size=4096 minimum_io_size=8192 \
 	 optimal_io_size=65536 discard_granularity=65536 alignment_offset=0; do
-	got=$(cat "/sys/block/vbdc/queue/${t%=*}" 2>/dev/null ||
-	      cat "/sys/block/vbdc/${t%=*}")
-	[ "$got" = "${t#*=}" ] || fail "vbdc: ${t%=*} $got, QEMU was told ${t#*=}"
+	got=$(cat "/sys/block/$c/queue/${t%=*}" 2>/dev/null ||
+	      cat "/sys/block/$c/${t%=*}")
+	[ "$got" = "${t#*=}" ] || fail "$c: ${t%=*} $got, QEMU was told ${t#*=}"
 done
-note "vbdc: topology as configured"
-mkfs.ext4 -q -F /dev/vbdc >/tmp/mkfs.log 2>&1 || { cat /tmp/mkfs.log; fail "mkfs.ext4"; }
+note "$c: topology as configured"
+mkfs.ext4 -q -F /dev/$c >/tmp/mkfs.log 2>&1 || { cat /tmp/mkfs.log; fail "mkfs.ext4"; }
 mkdir -p /mnt
-mount -t ext4 /dev/vbdc /mnt || fail "mount"
+mount -t ext4 /dev/$c /mnt || fail "mount"
 mkdir -p /mnt/tree/a/b /mnt/tree/c
 i=0
 while [ $i -lt 20 ]; do
@@ -135,8 +135,8 @@ done
 cp /tmp/a /mnt/tree/c/big
 sync
 umount /mnt || fail "umount"
-e2fsck -fn /dev/vbdc >/tmp/fsck.log 2>&1 || { cat /tmp/fsck.log; fail "fsck found problems"; }
-mount -t ext4 -o ro /dev/vbdc /mnt || fail "remount"
+e2fsck -fn /dev/$c >/tmp/fsck.log 2>&1 || { cat /tmp/fsck.log; fail "fsck found problems"; }
+mount -t ext4 -o ro /dev/$c /mnt || fail "remount"
 echo "BLK-FS /tree/c/big $(md5sum < /mnt/tree/c/big | cut -d' ' -f1)"
 echo "BLK-FS /tree/a/b/f7 $(md5sum < /mnt/tree/a/b/f7 | cut -d' ' -f1)"
 umount /mnt
@@ -144,17 +144,7 @@ note "data, discard, write zeroes, read-only and ext4 checked"
 
 # seg-max-adjust=off offers 126 segments with a ring of 16: a chain may be
 # no longer than the ring, so requests carry 16 - 2 segments at most.
-small_disk() {
-	for _b in /sys/block/vbd*; do
-		[ "$(cat "$_b/serial" 2>/dev/null)" = vbdsmall-serial-0020 ] || continue
-		echo "${_b##*/}"
-		return 0
-	done
-	return 1
-}
-wait_for 30 small_disk || fail "no disk with the 20-byte serial vbdsmall-serial-0020"
-small=$(small_disk)
-wait_for 30 test -b /dev/$small || fail "no /dev/$small"
+wait_disk small vbdsmall-serial-0020
 [ "$(cat /sys/block/$small/queue/max_segments)" = 14 ] ||
 	fail "$small: max_segments $(cat /sys/block/$small/queue/max_segments), the ring holds 16"
 dd if=/tmp/b of=/dev/$small bs=1M oflag=direct 2>/dev/null || fail "$small: direct write"

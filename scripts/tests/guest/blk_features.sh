@@ -14,34 +14,22 @@
 # req.0 interrupts; a one-queue device keeps its only queue
 # interrupt-driven.
 #
-# virtbus-qemu: -drive if=none,id=vbd0,file=@SCRATCH@/disk0.img,format=raw,cache=writeback
-# virtbus-qemu: -device virtio-blk-pci,drive=vbd0,serial=wce,num-queues=1,cyls=520,heads=4,secs=63
-# virtbus-qemu: -drive if=none,id=vbd1,file=@SCRATCH@/disk1.img,format=raw,cache=writeback
-# virtbus-qemu: -device virtio-blk-pci,drive=vbd1,serial=nowce,num-queues=1,config-wce=off,cyls=1024,heads=2,secs=64
-# virtbus-qemu: -drive if=none,id=vbd2,file=@SCRATCH@/disk2.img,format=raw
-# virtbus-qemu: -device virtio-blk-pci,drive=vbd2,serial=poll,num-queues=2
+# virtbus-qemu: -drive if=none,id=@P@vbd0,file=@SCRATCH@/disk0.img,format=raw,cache=writeback
+# virtbus-qemu: -device virtio-blk-pci,drive=@P@vbd0,serial=wce,num-queues=1,cyls=520,heads=4,secs=63
+# virtbus-qemu: -drive if=none,id=@P@vbd1,file=@SCRATCH@/disk1.img,format=raw,cache=writeback
+# virtbus-qemu: -device virtio-blk-pci,drive=@P@vbd1,serial=nowce,num-queues=1,config-wce=off,cyls=1024,heads=2,secs=64
+# virtbus-qemu: -drive if=none,id=@P@vbd2,file=@SCRATCH@/disk2.img,format=raw
+# virtbus-qemu: -device virtio-blk-pci,drive=@P@vbd2,serial=poll,num-queues=2
 # virtbus-append: virtbus_blk.poll_queues=1
 . /tests/lib.sh
 
 kernel=$(sed -n 's/.*virtbus\.kernel=\([^ ]*\).*/\1/p' /proc/cmdline)
 
-# disk_by_serial SERIAL: the vbdX whose device has that serial.
-disk_by_serial() {
-	for _d in /sys/block/vbd*; do
-		[ "$(cat "$_d/serial" 2>/dev/null)" = "$1" ] && {
-			basename "$_d"
-			return 0
-		}
-	done
-	return 1
-}
-
-wait_for 60 test -b /dev/vbdc || fail "no /dev/vbdc: $(ls /dev | tr '\n' ' ')"
+wait_disk wce wce
+wait_disk nowce nowce
+wait_disk poll poll
 [ "$(cat /sys/module/virtbus_blk/parameters/poll_queues)" = 1 ] ||
 	fail "poll_queues parameter"
-wce=$(disk_by_serial wce) || fail "no disk with serial wce"
-nowce=$(disk_by_serial nowce) || fail "no disk with serial nowce"
-poll=$(disk_by_serial poll) || fail "no disk with serial poll"
 note "wce=$wce nowce=$nowce poll=$poll"
 
 # cfg_byte PCIDEV OFFSET: a byte of a virtio PCI device's device config,
@@ -129,8 +117,6 @@ geo() {
 note "geometry: $(geo $wce); $(geo $nowce)"
 
 # Poll queues: hctx0 takes interrupts, hctx1 is polled and has none.
-dmesg | grep -q '1 interrupt-driven and 1 polled queues' ||
-	fail "no poll queue message: $(dmesg | grep virtbus_blk | tail -3)"
 [ "$(ls /sys/block/$poll/mq | tr '\n' ' ')" = "0 1 " ] ||
 	fail "hardware queues: $(ls /sys/block/$poll/mq | tr '\n' ' ')"
 [ "$(cat /sys/block/$poll/queue/io_poll)" = 1 ] || fail "io_poll not on for $poll"
@@ -138,6 +124,8 @@ dbg=/sys/kernel/debug/block/$poll
 [ "$(cat $dbg/hctx0/type)" = default ] || fail "hctx0 type '$(cat $dbg/hctx0/type)'"
 [ "$(cat $dbg/hctx1/type)" = poll ] || fail "hctx1 type '$(cat $dbg/hctx1/type)'"
 vdev=$(basename "$(readlink -f /sys/block/$poll/device)")
+dmesg | grep -q "$vdev: 1 interrupt-driven and 1 polled queues" ||
+	fail "no poll queue message for $vdev: $(dmesg | grep virtbus_blk | tail -3)"
 grep -q "$vdev-req.0\$" /proc/interrupts || fail "no interrupt for $vdev-req.0"
 grep -q "$vdev-req_poll" /proc/interrupts && fail "the polled queue has an interrupt"
 [ "$(ls /sys/block/$wce/mq | wc -l)" = 1 ] || fail "$wce has more than one queue"

@@ -25,16 +25,6 @@
 
 [ -e /sys/class/iommu/dmar0 ] || fail "no IOMMU in the guest: $(ls /sys/class/iommu 2>&1)"
 
-# disk_by_serial SERIAL: the vbdX disk with that serial.
-disk_by_serial() {
-	for _b in /sys/block/vbd*; do
-		[ "$(cat "$_b/serial" 2>/dev/null)" = "$1" ] || continue
-		echo "${_b##*/}"
-		return 0
-	done
-	return 1
-}
-
 # check_disk SERIAL IMAGE ACCESS_PLATFORM: the disk's device negotiated
 # ACCESS_PLATFORM (1) or not (0), its PCI function is translated by the
 # IOMMU, and data written direct and buffered reads back.

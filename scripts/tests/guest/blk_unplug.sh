@@ -9,24 +9,22 @@
 # test kernel). The module then unloads, so no request or tag set was
 # leaked.
 #
-# virtbus-qemu: -drive if=none,id=vbd0,file=@SCRATCH@/disk0.img,format=raw
-# virtbus-qemu: -device virtio-blk-pci,drive=vbd0,id=vbdev0,serial=unplug@DEVOPTS@
-# virtbus-qemu: -drive if=none,id=vbd1,file=@SCRATCH@/disk1.img,format=raw
-# virtbus-qemu: -device virtio-blk-pci,drive=vbd1,serial=unbind,num-queues=2@DEVOPTS@
+# virtbus-qemu: -drive if=none,id=@P@vbd0,file=@SCRATCH@/disk0.img,format=raw
+# virtbus-qemu: -device virtio-blk-pci,drive=@P@vbd0,id=@P@vbdev0,serial=unplug-@VARIANT@@DEVOPTS@
+# virtbus-qemu: -drive if=none,id=@P@vbd1,file=@SCRATCH@/disk1.img,format=raw
+# virtbus-qemu: -device virtio-blk-pci,drive=@P@vbd1,serial=unbind-@VARIANT@,num-queues=2@DEVOPTS@
 # virtbus-variant: msix
 # virtbus-variant: intx ,vectors=0
 # virtbus-initrd: fio
-# virtbus-monitor: BLK-UNPLUG-NOW|device_del vbdev0
+# virtbus-monitor: BLK-UNPLUG-NOW @VARIANT@|device_del @P@vbdev0
 # virtbus-timeout: 400
 . /tests/lib.sh
 
 command -v fio >/dev/null || fail "no fio in the guest"
-wait_for 60 test -b /dev/vbda || fail "no /dev/vbda"
-wait_for 60 test -b /dev/vbdb || fail "no /dev/vbdb"
-[ "$(cat /sys/block/vbda/serial)" = unplug ] || fail "vbda is not the disk to unplug"
-[ "$(cat /sys/block/vbdb/serial)" = unbind ] || fail "vbdb is not the disk to unbind"
-vdev_b=$(basename "$(readlink -f /sys/block/vbdb/device)")
-pci_a=$(readlink -f /sys/block/vbda/device/..)
+wait_disk da "unplug-$VIRTBUS_VARIANT"
+wait_disk db "unbind-$VIRTBUS_VARIANT"
+vdev_b=$(basename "$(readlink -f "/sys/block/$db/device")")
+pci_a=$(readlink -f "/sys/block/$da/device/..")
 
 # fio_bg NAME DISK: a minute of mixed direct I/O, in the background.
 fio_bg() {
@@ -57,26 +55,25 @@ in_flight() {
 	[ $((_r + _w)) -gt 0 ]
 }
 
-fio_bg unplug /dev/vbda
-fio_bg unbind /dev/vbdb
-wait_for 60 in_flight vbda || fail "no I/O in flight on vbda"
-wait_for 60 in_flight vbdb || fail "no I/O in flight on vbdb"
+fio_bg unplug "/dev/$da"
+fio_bg unbind "/dev/$db"
+wait_for 60 in_flight "$da" || fail "no I/O in flight on $da"
+wait_for 60 in_flight "$db" || fail "no I/O in flight on $db"
 sleep 2
 
-echo "BLK-UNPLUG-NOW"
-wait_for 60 eval '! test -e /sys/block/vbda' || fail "vbda still there after device_del"
+echo "BLK-UNPLUG-NOW $VIRTBUS_VARIANT"
+wait_for 60 eval '! test -e /sys/block/'"$da" || fail "$da still there after device_del"
 wait_for 30 eval '! test -e '"$pci_a" || fail "the PCI device is still there"
 fio_ended unplug 60
 note "device_del under fio: the disk went away and fio ended with errors"
 
 echo "$vdev_b" >/sys/bus/virtbus/drivers/virtbus_blk/unbind ||
 	fail "unbind of $vdev_b failed"
-[ ! -e /sys/block/vbdb ] || fail "vbdb still there after unbind"
+[ ! -e "/sys/block/$db" ] || fail "$db still there after unbind"
 fio_ended unbind 60
 note "unbind under fio: the disk went away and fio ended with errors"
 
 # The device is still on the bus, unbound; bind it again and use it.
-# (Its disk takes the lowest free name, vbda since the unplug.)
 echo "$vdev_b" >/sys/bus/virtbus/drivers/virtbus_blk/bind || fail "rebind failed"
 wait_for 30 eval 'ls /sys/bus/virtbus/devices/'"$vdev_b"'/block/vbd*' ||
 	fail "no disk after rebinding $vdev_b"
@@ -90,3 +87,5 @@ cmp /tmp/blk /tmp/back || fail "data after rebind"
 note "rebound disk $disk works"
 
 rmmod virtbus_blk || fail "virtbus_blk does not unload"
+# The tests after this one in the boot have disks too.
+modprobe virtbus_blk || fail "virtbus_blk does not load again"

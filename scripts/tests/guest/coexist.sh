@@ -5,11 +5,12 @@
 # one rng device to the kernel's virtio_pci and leaves the other with
 # virtbus_pci; both stacks work side by side.
 #
-# virtbus-qemu: -device virtio-rng-pci -device virtio-rng-pci
+# virtbus-qemu: -device virtio-rng-pci,addr=@SLOT@.0,multifunction=on
+# virtbus-qemu: -device virtio-rng-pci,addr=@SLOT@.1
 . /tests/lib.sh
 
 wait_for 60 grep -q '^virtbus_rng ' /proc/modules || fail "virtbus_rng not loaded"
-set -- $(pci_by_id 1af4:1005 1af4:1044)
+set -- $(pci_in_slot 1af4:1005 1af4:1044)
 [ $# -eq 2 ] || fail "expected two virtio-rng PCI devices, found $#"
 mine=$1 theirs=$2
 wait_for 30 test -e "$theirs/driver" || fail "$theirs not bound"
@@ -24,8 +25,13 @@ modprobe virtio_rng || fail "modprobe virtio_rng"
 # The kernel's virtio_pci must not have taken the virtbus device either.
 ls /sys/bus/virtio/devices | grep -q . || fail "no device on the kernel's virtio bus"
 [ "$(ls /sys/bus/virtio/devices | wc -l)" -eq 1 ] || fail "virtio bus has $(ls /sys/bus/virtio/devices)"
-rng=$(virtbus_dev_by_id 4) || fail "no virtbus rng"
-[ "$(ls /sys/bus/virtbus/devices | wc -l)" -eq 1 ] || fail "virtbus has $(ls /sys/bus/virtbus/devices)"
+rng=$(virtbus_dev_by_id 4 slot) || fail "no virtbus rng"
+# (readlink -f, then dirname: busybox would take "/.." by the letter.)
+[ "$(dirname "$(readlink -f "/sys/bus/virtbus/devices/$rng")")" = "$(readlink -f "$mine")" ] ||
+	fail "$rng is not the device of $mine"
+for d in /sys/bus/virtbus/devices/*; do
+	[ "$(dirname "$(readlink -f "$d")")" = "$(readlink -f "$theirs")" ] && fail "virtbus still has $theirs as ${d##*/}"
+done
 
 ours="virtbus_rng.${rng#virtbus}"
 wait_for 30 grep -q virtio_rng /sys/class/misc/hw_random/rng_available ||

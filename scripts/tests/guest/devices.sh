@@ -11,11 +11,11 @@
 # virtbus-variant: legacy ,disable-modern=on
 . /tests/lib.sh
 
-variant=$(sed -n 's/.*virtbus\.variant=\([^ ]*\).*/\1/p' /proc/cmdline)
+variant=$VIRTBUS_VARIANT
 wait_for 60 grep -q '^virtbus_rng ' /proc/modules || fail "virtbus_rng not loaded"
 
 for id in 1 2 3 4; do
-	dev=$(virtbus_dev_by_id $id) || fail "no device of type $id"
+	dev=$(virtbus_dev_by_id $id slot) || fail "no device of type $id"
 	d=/sys/bus/virtbus/devices/$dev
 	[ "$(cat "$d/vendor")" = 0x1af4 ] || fail "$dev vendor $(cat "$d/vendor")"
 	[ "$(cat "$d/transport")" = pci ] || fail "$dev transport $(cat "$d/transport")"
@@ -31,12 +31,12 @@ done
 # Type-specific bits QEMU offers: blk SEG_MAX (2) and FLUSH (9),
 # net MAC (5), console MULTIPORT (1) is only offered with ports; check
 # the first two as evidence the right config is behind each device.
-blk=/sys/bus/virtbus/devices/$(virtbus_dev_by_id 2)
+blk=/sys/bus/virtbus/devices/$(virtbus_dev_by_id 2 slot)
 [ "$(feature_bit "$(cat "$blk/device_features")" 9)" = 1 ] || fail "blk does not offer FLUSH"
-net=/sys/bus/virtbus/devices/$(virtbus_dev_by_id 1)
+net=/sys/bus/virtbus/devices/$(virtbus_dev_by_id 1 slot)
 [ "$(feature_bit "$(cat "$net/device_features")" 5)" = 1 ] || fail "net does not offer MAC"
 
-rng=$(virtbus_dev_by_id 4)
+rng=$(virtbus_dev_by_id 4 slot)
 d=/sys/bus/virtbus/devices/$rng
 wait_for 30 test -e "$d/driver" || fail "$rng not bound"
 status=$(cat "$d/status")
@@ -58,7 +58,7 @@ case $variant in
 modern-intx)
 	[ -d "$pci/msi_irqs" ] && [ -n "$(ls "$pci/msi_irqs")" ] &&
 		fail "MSI-X in use although the device has no vectors"
-	grep -q "virtbus-intx\|$rng" /proc/interrupts || fail "no INTx line for $rng" ;;
+	grep -qwF "$rng" /proc/interrupts || fail "no INTx line for $rng" ;;
 *)
 	grep -q "$rng-config" /proc/interrupts || fail "no config vector for $rng"
 	grep -q "$rng-input" /proc/interrupts || fail "no queue vector for $rng" ;;

@@ -7,14 +7,17 @@
 # host checks it); unbind, rebind and module unload while a program holds
 # the mapping leave the kernel healthy and the memory intact.
 #
-# virtbus-qemu: -object memory-backend-file,id=ivm,size=4M,share=on,mem-path=@SCRATCH@/ivshmem
-# virtbus-qemu: -device ivshmem-plain,memdev=ivm
+# virtbus-qemu: -object memory-backend-file,id=@P@ivm,size=4M,share=on,mem-path=@SCRATCH@/ivshmem
+# virtbus-qemu: -device ivshmem-plain,memdev=@P@ivm
 # virtbus-host-check: scripts/tests/uio-ivshmem-host-check.sh
 . /tests/lib.sh
 
+# This test's device: the one whose shared memory has its size (the
+# other tests of the boot bring devices of their own).
 uio_node() {
 	for _u in /sys/class/uio/uio*; do
 		[ "$(cat "$_u/name" 2>/dev/null)" = uio_ivshmem ] &&
+			[ "$(cat "$_u/maps/map1/size" 2>/dev/null)" = 0x0000000000400000 ] &&
 			{ echo "/dev/${_u##*/}"; return 0; }
 	done
 	return 1
