@@ -214,10 +214,57 @@ g_scan() {
 	fi
 }
 
+# Several tests on one set of guests, for tests that need the same
+# topology: "g_parts NAME..." names them, "g_part NAME" starts each (the
+# one before it passed, once the guests' kernel logs show no report),
+# "g_parts_end" closes the last. Each is reported as "RESULT: ok NAME
+# SECONDS" or "RESULT: not ok NAME SECONDS WHY" for make check; a
+# failure ends the script, and the tests after it are reported not run.
+g_parts_all=() g_part_name='' g_part_t0=0
+g_parts() { g_parts_all=("$@"); }
+
+g__part_passed() {
+	local g
+	[ -n "$g_part_name" ] || return 0
+	for g in "${!g_runpid[@]}"; do
+		g_scan "$g"
+	done
+	echo "RESULT: ok $g_part_name $(($(date +%s) - g_part_t0))"
+}
+
+g_part() {
+	g__part_passed
+	g_part_name=$1 g_part_t0=$(date +%s)
+	g_log "--- $1"
+}
+
+g_parts_end() {
+	g__part_passed
+	g_part_name=''
+	g_parts_all=()
+}
+
+iv_results() {
+	local p after=0 why=${1//$'\n'/ }
+	[ ${#g_parts_all[@]} -gt 0 ] || return 0
+	for p in "${g_parts_all[@]}"; do
+		if [ -z "$g_part_name" ]; then
+			echo "RESULT: not ok $p 0 not run: the guests did not come up: ${why:0:200}"
+		elif [ "$p" = "$g_part_name" ]; then
+			echo "RESULT: not ok $p $(($(date +%s) - g_part_t0)) ${why:0:300}"
+			after=1
+		elif [ $after = 1 ]; then
+			echo "RESULT: not ok $p 0 not run: $g_part_name failed"
+		fi
+	done
+	g_parts_all=()
+}
+
 # Fail: the guests' consoles, the server's and the peers' logs.
 g_fail() {
 	local f
 	echo "FAIL: $*" >&2
+	iv_results "$*"
 	for f in "$iv_tmp"/*.console; do
 		[ -e "$f" ] || continue
 		echo "--- $(basename "$f") (end)" >&2

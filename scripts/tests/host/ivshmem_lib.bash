@@ -63,6 +63,7 @@ iv_skip() {
 iv_fail() {
 	local f
 	echo "FAIL: $*" >&2
+	iv_results "$*"
 	for f in "$iv_tmp"/*.log; do
 		[ -e "$f" ] || continue
 		echo "--- $(basename "$f")" >&2
@@ -70,6 +71,10 @@ iv_fail() {
 	done
 	exit 1
 }
+
+# A script that runs several tests (g_parts in ivshmem_guest_lib.bash)
+# reports them when it fails; others have nothing to report.
+iv_results() { :; }
 
 # iv_bg NAME CMD...: run CMD in the background, output in NAME.log.
 iv_bg() {
