@@ -112,16 +112,17 @@ static void vblk_complete_batch(struct io_comp_batch *iob)
 }
 
 /*
- * Complete what the device has returned on @q, under its lock. A poller
- * passes @iob, and successful requests are ended together in its batch.
+ * Complete what the device has returned on @vq, under its queue's lock.
+ * A poller passes @iob, and successful requests are ended together in
+ * its batch.
  */
-static unsigned int vblk_collect(struct vblk_queue *q,
+static unsigned int vblk_collect(struct virtbus_vq *vq,
 				 struct io_comp_batch *iob)
 {
 	struct vblk_req *vbr;
 	unsigned int len, found = 0;
 
-	while ((vbr = virtbus_vq_get_buf(q->vq, &len))) {
+	while ((vbr = virtbus_vq_get_buf(vq, &len))) {
 		struct request *req = blk_mq_rq_from_pdu(vbr);
 
 		found++;
@@ -135,6 +136,12 @@ static unsigned int vblk_collect(struct vblk_queue *q,
 	return found;
 }
 
+/*
+ * The queue's interrupt is live from the moment the transport made the
+ * queue, before vblk_init_queues() has stored it: reach the queue through
+ * @vq, and only the lock (ready before the queues are asked for) through
+ * the driver's array.
+ */
 static void vblk_done(struct virtbus_vq *vq)
 {
 	struct vblk *vblk = vq->vdev->priv;
@@ -145,7 +152,7 @@ static void vblk_done(struct virtbus_vq *vq)
 	spin_lock_irqsave(&q->lock, flags);
 	do {
 		virtbus_vq_disable_cb(vq);
-		found += vblk_collect(q, NULL);
+		found += vblk_collect(vq, NULL);
 	} while (!virtbus_vq_enable_cb(vq));
 	spin_unlock_irqrestore(&q->lock, flags);
 
@@ -341,7 +348,7 @@ static enum blk_eh_timer_return vblk_timeout(struct request *req)
 	 * reference: the request is not reused while we look at it.)
 	 */
 	spin_lock_irq(&q->lock);
-	found = vblk_collect(q, NULL);
+	found = vblk_collect(q->vq, NULL);
 	spin_unlock_irq(&q->lock);
 	if (found)
 		blk_mq_start_stopped_hw_queues(vblk->disk->queue, true);
@@ -425,7 +432,7 @@ static int vblk_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob)
 	int found;
 
 	spin_lock_irqsave(&q->lock, flags);
-	found = vblk_collect(q, iob);
+	found = vblk_collect(q->vq, iob);
 	spin_unlock_irqrestore(&q->lock, flags);
 
 	if (found)
