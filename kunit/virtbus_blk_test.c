@@ -16,6 +16,7 @@
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
 #include <linux/delay.h>
+#include <linux/fs.h>
 #include <linux/kmod.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
@@ -26,6 +27,7 @@
 #define VBT_MAX_VQS	2
 #define VBT_QSIZE	64
 #define VBT_SECTORS	2048
+#define VBT_POLL_PARAM	"/sys/module/virtbus_blk/parameters/poll_queues"
 
 /* The device's view of one queue. */
 struct vbt_ring {
@@ -360,12 +362,26 @@ static struct gendisk *vbt_disk(struct kunit *test, struct vbt_dev *fd)
 	return disk;
 }
 
+static int vbt_set_poll_queues(const char *n)
+{
+	struct file *f = filp_open(VBT_POLL_PARAM, O_WRONLY, 0);
+	ssize_t ret;
+	loff_t pos = 0;
+
+	if (IS_ERR(f))
+		return PTR_ERR(f);
+	ret = kernel_write(f, n, strlen(n), &pos);
+	filp_close(f, NULL);
+	return ret < 0 ? ret : 0;
+}
+
 static void vbt_exit(struct kunit *test)
 {
 	struct vbt_dev *fd = test->priv;
 
 	if (fd)
 		virtbus_unregister_device(&fd->vdev);
+	vbt_set_poll_queues("0");
 }
 
 static int vbt_suite_init(struct kunit_suite *suite)
@@ -424,6 +440,60 @@ static void blk_basic_io(struct kunit *test)
 }
 
 /*
+ * A polled request the poller took from the ring waits in the poller's
+ * completion batch, still in flight as far as blk-mq knows, until the
+ * poller ends the batch. Its deadline passing meanwhile is no timeout:
+ * the request is answered, and only the batch may end it.
+ */
+static void blk_poll_batch_timeout(struct kunit *test)
+{
+	struct vbt_dev *fd = vbt_alloc(test, 2);
+	struct request_queue *q;
+	DEFINE_IO_COMP_BATCH(iob);
+	unsigned int timeout;
+	struct gendisk *disk;
+	struct vbt_bio *b;
+	int resets, i;
+
+	KUNIT_ASSERT_EQ(test, vbt_set_poll_queues("1"), 0);
+	vbt_add(test, fd);
+	disk = vbt_disk(test, fd);
+	q = disk->queue;
+	KUNIT_ASSERT_TRUE(test, test_bit(QUEUE_FLAG_POLL, &q->queue_flags));
+	resets = fd->resets;
+
+	/*
+	 * A deadline that passes while the request sits in the batch (but
+	 * not before the poller got to it: deadlines are rounded up to a
+	 * second, so this is half a second to a second and a half).
+	 */
+	timeout = q->rq_timeout;
+	blk_queue_rq_timeout(q, HZ / 2);
+	b = vbt_read(test, disk, REQ_POLLED);
+	for (i = 0; i < 2000 && rq_list_empty(iob.req_list); i++) {
+		bio_poll(&b->bio, &iob, 0);
+		if (rq_list_empty(iob.req_list))
+			usleep_range(1000, 2000);
+	}
+	blk_queue_rq_timeout(q, timeout);
+	KUNIT_ASSERT_FALSE_MSG(test, rq_list_empty(iob.req_list),
+			       "the polled request was not collected");
+	KUNIT_EXPECT_FALSE(test, completion_done(&b->done));
+
+	msleep(3000);
+	if (completion_done(&b->done)) {
+		/* Ending the batch now would end the request twice. */
+		KUNIT_FAIL(test, "the timeout ended a request in a poller's batch (status %d)",
+			   b->status);
+		return;
+	}
+	KUNIT_EXPECT_EQ(test, fd->resets, resets);
+	iob.complete(&iob);
+	KUNIT_ASSERT_TRUE(test, completion_done(&b->done));
+	KUNIT_EXPECT_EQ(test, b->status, BLK_STS_OK);
+}
+
+/*
  * Each queue's interrupt fires as soon as the queue exists, with a used
  * entry (for nothing the driver added). The driver must reach the queue
  * it was called for, find the lie, and carry on: no crash, and the disk
@@ -441,6 +511,7 @@ static void blk_early_interrupt(struct kunit *test)
 
 static struct kunit_case virtbus_blk_cases[] = {
 	KUNIT_CASE(blk_basic_io),
+	KUNIT_CASE(blk_poll_batch_timeout),
 	KUNIT_CASE(blk_early_interrupt),
 	{}
 };

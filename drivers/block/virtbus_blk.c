@@ -82,6 +82,11 @@ struct vblk_req {
 	struct virtbus_blk_outhdr out_hdr;
 	struct virtbus_blk_discard_write_zeroes range;
 	u8 status;
+	/*
+	 * Taken from the ring into a poller's completion batch, under the
+	 * queue's lock: the poller ends it, the timeout must not.
+	 */
+	bool batched;
 	unsigned int nsg;	/* entries of @sg holding data */
 	struct scatterlist sg[];
 };
@@ -129,8 +134,10 @@ static unsigned int vblk_collect(struct virtbus_vq *vq,
 		if (unlikely(blk_should_fake_timeout(req->q)))
 			continue;
 		if (vbr->status == VIRTBUS_BLK_S_OK &&
-		    blk_mq_add_to_batch(req, iob, false, vblk_complete_batch))
+		    blk_mq_add_to_batch(req, iob, false, vblk_complete_batch)) {
+			vbr->batched = true;
 			continue;
+		}
 		blk_mq_complete_request(req);
 	}
 	return found;
@@ -254,6 +261,7 @@ static blk_status_t vblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	if (vblk_setup_req(req, vbr, &type, &out))
 		return BLK_STS_NOTSUPP;
 	vbr->status = VIRTBUS_BLK_S_IOERR;
+	vbr->batched = false;
 	blk_mq_start_request(req);
 
 	spin_lock_irqsave(&q->lock, flags);
@@ -339,7 +347,9 @@ static enum blk_eh_timer_return vblk_timeout(struct request *req)
 {
 	struct vblk *vblk = req->q->queuedata;
 	struct vblk_queue *q = &vblk->queues[req->mq_hctx->queue_num];
+	struct vblk_req *vbr = blk_mq_rq_to_pdu(req);
 	unsigned int found;
+	bool batched;
 
 	/*
 	 * The answer may be in the ring already, not yet collected: its
@@ -349,10 +359,16 @@ static enum blk_eh_timer_return vblk_timeout(struct request *req)
 	 */
 	spin_lock_irq(&q->lock);
 	found = vblk_collect(q->vq, NULL);
+	batched = vbr->batched;
 	spin_unlock_irq(&q->lock);
 	if (found)
 		blk_mq_start_stopped_hw_queues(vblk->disk->queue, true);
-	if (blk_mq_rq_state(req) != MQ_RQ_IN_FLIGHT)
+	/*
+	 * A poller has it in its completion batch, still in flight to
+	 * blk-mq until the poller ends the batch: answered, and the
+	 * poller's to end. Ending it here too would end it twice.
+	 */
+	if (batched || blk_mq_rq_state(req) != MQ_RQ_IN_FLIGHT)
 		return BLK_EH_DONE;
 
 	dev_err(&vblk->vdev->dev,
@@ -365,8 +381,6 @@ static enum blk_eh_timer_return vblk_timeout(struct request *req)
 	 * injection (fail_io_timeout) does that, and then it is ours to end.
 	 */
 	if (blk_mq_rq_state(req) == MQ_RQ_IN_FLIGHT) {
-		struct vblk_req *vbr = blk_mq_rq_to_pdu(req);
-
 		vbr->status = VIRTBUS_BLK_S_IOERR;
 		blk_mq_complete_request(req);
 	}
