@@ -494,6 +494,46 @@ static void blk_poll_batch_timeout(struct kunit *test)
 }
 
 /*
+ * A device that lies breaks its queue, not the device: what it held
+ * will never be answered. Removal must fail that I/O at once, not wait
+ * for the request timeout (30 s by default).
+ */
+static void blk_remove_broken_queue(struct kunit *test)
+{
+	struct vbt_dev *fd = vbt_alloc(test, 1);
+	struct vbt_ring *r;
+	unsigned long start;
+	struct vbt_bio *b;
+	u16 head;
+	int i;
+
+	vbt_add(test, fd);
+	WRITE_ONCE(fd->serve, false);
+	flush_work(&fd->serve_work);
+	r = &fd->rings[0];
+	b = vbt_read(test, vbt_disk(test, fd), 0);
+	for (i = 0; i < 1000 && !vbt_pop(r, &head); i++)
+		usleep_range(1000, 2000);
+	KUNIT_ASSERT_LT(test, i, 1000);
+
+	/* Returned under an ID the driver never used. */
+	vbt_push(r, head + 1, 0);
+	KUNIT_EXPECT_EQ(test, vbt_irq(r), IRQ_HANDLED);
+	KUNIT_ASSERT_TRUE(test, virtbus_vq_is_broken(r->vq));
+	KUNIT_EXPECT_FALSE(test, completion_done(&b->done));
+
+	start = jiffies;
+	virtbus_unregister_device(&fd->vdev);
+	test->priv = NULL;
+	KUNIT_EXPECT_LT_MSG(test, jiffies - start, 5UL * HZ,
+			    "removal waited %u ms for a broken queue",
+			    jiffies_to_msecs(jiffies - start));
+	KUNIT_ASSERT_GT(test, wait_for_completion_timeout(&b->done, 60 * HZ),
+			0UL);
+	KUNIT_EXPECT_EQ(test, b->status, BLK_STS_IOERR);
+}
+
+/*
  * Each queue's interrupt fires as soon as the queue exists, with a used
  * entry (for nothing the driver added). The driver must reach the queue
  * it was called for, find the lie, and carry on: no crash, and the disk
@@ -512,6 +552,7 @@ static void blk_early_interrupt(struct kunit *test)
 static struct kunit_case virtbus_blk_cases[] = {
 	KUNIT_CASE(blk_basic_io),
 	KUNIT_CASE(blk_poll_batch_timeout),
+	KUNIT_CASE(blk_remove_broken_queue),
 	KUNIT_CASE(blk_early_interrupt),
 	{}
 };

@@ -1007,6 +1007,21 @@ out_free:
 	return err;
 }
 
+/*
+ * Will some queue never answer again? A device gone from the bus breaks
+ * the device; one caught lying breaks only the queue it lied on, and
+ * what that queue holds is lost just the same.
+ */
+static bool vblk_broken(struct vblk *vblk)
+{
+	unsigned int i;
+
+	for (i = 0; i < vblk->nqueues; i++)
+		if (virtbus_vq_is_broken(vblk->queues[i].vq))
+			return true;
+	return false;
+}
+
 static void vblk_remove(struct virtbus_device *vdev)
 {
 	struct vblk *vblk = vdev->priv;
@@ -1014,10 +1029,11 @@ static void vblk_remove(struct virtbus_device *vdev)
 
 	/*
 	 * Waits for I/O in flight: the device answers, or the timeout fails
-	 * it. A device already broken (gone from the bus, or caught lying)
-	 * answers nothing more: fail its I/O now rather than a timeout later.
+	 * it. A device already broken (gone from the bus, or caught lying
+	 * on any of its queues) answers nothing more: fail its I/O now
+	 * rather than a timeout later.
 	 */
-	if (READ_ONCE(vdev->broken))
+	if (vblk_broken(vblk))
 		vblk_fail_device(vblk);
 	del_gendisk(vblk->disk);
 	blk_mq_free_tag_set(&vblk->tag_set);
