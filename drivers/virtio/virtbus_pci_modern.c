@@ -287,7 +287,32 @@ static int vb_modern_setup_vq(struct vb_pci_dev *vp, unsigned int index,
 			return -EBUSY;	/* the caller deletes the queue */
 		}
 	}
-	iowrite16(1, &c->queue_enable);
+	/* Enabled by vb_modern_find_vqs(), once everything else worked. */
+	return 0;
+}
+
+/*
+ * Set every queue up, then enable them all. Enabling comes last: a
+ * driver may never write 0 to queue_enable (4.1.4.3.2), so only a reset
+ * takes an enabled queue back, and one enabled before a later step
+ * failed would be left pointing at a ring the teardown frees, and would
+ * refuse the next attempt (a shared vector, INTx) as already enabled.
+ */
+static int vb_modern_find_vqs(struct virtbus_device *vdev, unsigned int nvqs,
+			      struct virtbus_vq *vqs[],
+			      const struct virtbus_vq_info info[])
+{
+	struct vb_pci_dev *vp = to_vb_pci(vdev);
+	unsigned int i;
+	int err;
+
+	err = vb_pci_find_vqs(vdev, nvqs, vqs, info);
+	if (err)
+		return err;
+	for (i = 0; i < nvqs; i++) {
+		iowrite16(i, &vp->common->queue_select);
+		iowrite16(1, &vp->common->queue_enable);
+	}
 	return 0;
 }
 
@@ -346,7 +371,7 @@ static const struct virtbus_transport_ops vb_modern_ops = {
 	.config_set = vb_modern_config_set,
 	.config_size = vb_modern_config_size,
 	.generation = vb_modern_generation,
-	.find_vqs = vb_pci_find_vqs,
+	.find_vqs = vb_modern_find_vqs,
 	.del_vqs = vb_pci_del_vqs,
 	.synchronize_cbs = vb_pci_synchronize_cbs,
 	.get_vq_affinity = vb_pci_get_vq_affinity,
