@@ -331,9 +331,8 @@ static struct vrt_dev *vrt_add(void (*setup)(struct vrt_dev *fd),
 		WRITE_ONCE(vrt_cur, NULL);
 		test->priv = NULL;
 		put_device(&fd->vdev.dev);
-		KUNIT_ASSERT_FAILURE(test, "registering the device failed: %d",
-				     err);
 	}
+	KUNIT_ASSERT_EQ_MSG(test, err, 0, "registering the device failed");
 	KUNIT_ASSERT_NOT_NULL_MSG(test, fd->vdev.dev.driver,
 				  "virtbus_rng did not bind");
 	return fd;
