@@ -82,6 +82,11 @@ struct vblk_req {
 	struct virtbus_blk_outhdr out_hdr;
 	struct virtbus_blk_discard_write_zeroes range;
 	u8 status;
+	/*
+	 * Taken from the ring into a poller's completion batch, under the
+	 * queue's lock: the poller ends it, the timeout must not.
+	 */
+	bool batched;
 	unsigned int nsg;	/* entries of @sg holding data */
 	struct scatterlist sg[];
 };
@@ -112,29 +117,38 @@ static void vblk_complete_batch(struct io_comp_batch *iob)
 }
 
 /*
- * Complete what the device has returned on @q, under its lock. A poller
- * passes @iob, and successful requests are ended together in its batch.
+ * Complete what the device has returned on @vq, under its queue's lock.
+ * A poller passes @iob, and successful requests are ended together in
+ * its batch.
  */
-static unsigned int vblk_collect(struct vblk_queue *q,
+static unsigned int vblk_collect(struct virtbus_vq *vq,
 				 struct io_comp_batch *iob)
 {
 	struct vblk_req *vbr;
 	unsigned int len, found = 0;
 
-	while ((vbr = virtbus_vq_get_buf(q->vq, &len))) {
+	while ((vbr = virtbus_vq_get_buf(vq, &len))) {
 		struct request *req = blk_mq_rq_from_pdu(vbr);
 
 		found++;
 		if (unlikely(blk_should_fake_timeout(req->q)))
 			continue;
 		if (vbr->status == VIRTBUS_BLK_S_OK &&
-		    blk_mq_add_to_batch(req, iob, false, vblk_complete_batch))
+		    blk_mq_add_to_batch(req, iob, false, vblk_complete_batch)) {
+			vbr->batched = true;
 			continue;
+		}
 		blk_mq_complete_request(req);
 	}
 	return found;
 }
 
+/*
+ * The queue's interrupt is live from the moment the transport made the
+ * queue, before vblk_init_queues() has stored it: reach the queue through
+ * @vq, and only the lock (ready before the queues are asked for) through
+ * the driver's array.
+ */
 static void vblk_done(struct virtbus_vq *vq)
 {
 	struct vblk *vblk = vq->vdev->priv;
@@ -145,7 +159,7 @@ static void vblk_done(struct virtbus_vq *vq)
 	spin_lock_irqsave(&q->lock, flags);
 	do {
 		virtbus_vq_disable_cb(vq);
-		found += vblk_collect(q, NULL);
+		found += vblk_collect(vq, NULL);
 	} while (!virtbus_vq_enable_cb(vq));
 	spin_unlock_irqrestore(&q->lock, flags);
 
@@ -247,6 +261,7 @@ static blk_status_t vblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	if (vblk_setup_req(req, vbr, &type, &out))
 		return BLK_STS_NOTSUPP;
 	vbr->status = VIRTBUS_BLK_S_IOERR;
+	vbr->batched = false;
 	blk_mq_start_request(req);
 
 	spin_lock_irqsave(&q->lock, flags);
@@ -332,7 +347,9 @@ static enum blk_eh_timer_return vblk_timeout(struct request *req)
 {
 	struct vblk *vblk = req->q->queuedata;
 	struct vblk_queue *q = &vblk->queues[req->mq_hctx->queue_num];
+	struct vblk_req *vbr = blk_mq_rq_to_pdu(req);
 	unsigned int found;
+	bool batched;
 
 	/*
 	 * The answer may be in the ring already, not yet collected: its
@@ -341,11 +358,17 @@ static enum blk_eh_timer_return vblk_timeout(struct request *req)
 	 * reference: the request is not reused while we look at it.)
 	 */
 	spin_lock_irq(&q->lock);
-	found = vblk_collect(q, NULL);
+	found = vblk_collect(q->vq, NULL);
+	batched = vbr->batched;
 	spin_unlock_irq(&q->lock);
 	if (found)
 		blk_mq_start_stopped_hw_queues(vblk->disk->queue, true);
-	if (blk_mq_rq_state(req) != MQ_RQ_IN_FLIGHT)
+	/*
+	 * A poller has it in its completion batch, still in flight to
+	 * blk-mq until the poller ends the batch: answered, and the
+	 * poller's to end. Ending it here too would end it twice.
+	 */
+	if (batched || blk_mq_rq_state(req) != MQ_RQ_IN_FLIGHT)
 		return BLK_EH_DONE;
 
 	dev_err(&vblk->vdev->dev,
@@ -358,8 +381,6 @@ static enum blk_eh_timer_return vblk_timeout(struct request *req)
 	 * injection (fail_io_timeout) does that, and then it is ours to end.
 	 */
 	if (blk_mq_rq_state(req) == MQ_RQ_IN_FLIGHT) {
-		struct vblk_req *vbr = blk_mq_rq_to_pdu(req);
-
 		vbr->status = VIRTBUS_BLK_S_IOERR;
 		blk_mq_complete_request(req);
 	}
@@ -425,7 +446,7 @@ static int vblk_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob)
 	int found;
 
 	spin_lock_irqsave(&q->lock, flags);
-	found = vblk_collect(q, iob);
+	found = vblk_collect(q->vq, iob);
 	spin_unlock_irqrestore(&q->lock, flags);
 
 	if (found)
@@ -986,6 +1007,21 @@ out_free:
 	return err;
 }
 
+/*
+ * Will some queue never answer again? A device gone from the bus breaks
+ * the device; one caught lying breaks only the queue it lied on, and
+ * what that queue holds is lost just the same.
+ */
+static bool vblk_broken(struct vblk *vblk)
+{
+	unsigned int i;
+
+	for (i = 0; i < vblk->nqueues; i++)
+		if (virtbus_vq_is_broken(vblk->queues[i].vq))
+			return true;
+	return false;
+}
+
 static void vblk_remove(struct virtbus_device *vdev)
 {
 	struct vblk *vblk = vdev->priv;
@@ -993,10 +1029,11 @@ static void vblk_remove(struct virtbus_device *vdev)
 
 	/*
 	 * Waits for I/O in flight: the device answers, or the timeout fails
-	 * it. A device already broken (gone from the bus, or caught lying)
-	 * answers nothing more: fail its I/O now rather than a timeout later.
+	 * it. A device already broken (gone from the bus, or caught lying
+	 * on any of its queues) answers nothing more: fail its I/O now
+	 * rather than a timeout later.
 	 */
-	if (READ_ONCE(vdev->broken))
+	if (vblk_broken(vblk))
 		vblk_fail_device(vblk);
 	del_gendisk(vblk->disk);
 	blk_mq_free_tag_set(&vblk->tag_set);

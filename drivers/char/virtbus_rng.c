@@ -11,6 +11,7 @@
 #include <linux/module.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <virtbus/virtbus.h>
 #include <virtbus/virtqueue.h>
 
@@ -25,6 +26,13 @@ struct virtbus_rng {
 	struct hwrng hwrng;
 	struct virtbus_device *vdev;
 	struct virtbus_vq *vq;
+	/*
+	 * Serialises the queue: the ring has no lock of its own, and the
+	 * callback takes buffers (in interrupt context, on any CPU, when
+	 * the device says so, which need not be when we expect it) while
+	 * a reader adds them.
+	 */
+	spinlock_t lock;
 	char name[32];
 	/* Signalled when the device returned the posted buffer. */
 	struct completion have_data;
@@ -41,28 +49,36 @@ struct virtbus_rng {
 static void virtbus_rng_done(struct virtbus_vq *vq)
 {
 	struct virtbus_rng *vrng = vq->vdev->priv;
+	unsigned long flags;
 	unsigned int len;
 
+	spin_lock_irqsave(&vrng->lock, flags);
 	/* The ring has checked len against the buffer we posted. */
-	if (!virtbus_vq_get_buf(vq, &len))
-		return;
-	vrng->data_idx = 0;
-	vrng->data_avail = len;
-	complete(&vrng->have_data);
+	if (virtbus_vq_get_buf(vq, &len)) {
+		vrng->data_idx = 0;
+		vrng->data_avail = len;
+		complete(&vrng->have_data);
+	}
+	spin_unlock_irqrestore(&vrng->lock, flags);
 }
 
 static int virtbus_rng_request(struct virtbus_rng *vrng)
 {
 	struct scatterlist sg;
+	bool notify;
 	int err;
 
 	sg_init_one(&sg, vrng->data, sizeof(vrng->data));
 	reinit_completion(&vrng->have_data);
-	err = virtbus_vq_add_inbuf(vrng->vq, &sg, 1, vrng, GFP_KERNEL);
+	spin_lock_irq(&vrng->lock);
+	err = virtbus_vq_add_inbuf(vrng->vq, &sg, 1, vrng, GFP_ATOMIC);
+	notify = !err && virtbus_vq_kick_prepare(vrng->vq);
+	spin_unlock_irq(&vrng->lock);
 	if (err)
 		return err;
 	vrng->busy = true;
-	virtbus_vq_kick(vrng->vq);
+	if (notify)
+		virtbus_vq_notify(vrng->vq);
 	return 0;
 }
 
@@ -117,6 +133,7 @@ static int virtbus_rng_probe(struct virtbus_device *vdev)
 	if (!vrng)
 		return -ENOMEM;
 	vrng->vdev = vdev;
+	spin_lock_init(&vrng->lock);
 	init_completion(&vrng->have_data);
 	snprintf(vrng->name, sizeof(vrng->name), "virtbus_rng.%d", vdev->index);
 	vrng->hwrng.name = vrng->name;

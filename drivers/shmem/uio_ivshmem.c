@@ -46,6 +46,9 @@ struct ivshmem_dev {
 	struct uio_info info;
 	struct pci_dev *pdev;
 	void __iomem *regs;
+	/* The rest of the registers' page, held so nothing else lands in it. */
+	struct resource page_head, page_tail;
+	bool regs_mappable;
 	unsigned int nvectors;
 	struct ivshmem_vector *vectors;
 	struct attribute **event_attrs;
@@ -67,25 +70,87 @@ static irqreturn_t ivshmem_vector_irq(int irq, void *data)
 /*
  * Map 0 (registers) uncached, as MMIO must be; map 1 (shared memory) with
  * the caller's default, write-back, attributes; map 2 (the same memory)
- * uncached, as Nahanni's driver mapped it. UIO passes the map index
- * in vm_pgoff and has checked the length against the map's size;
- * remap_pfn_range() marks the area VM_IO | VM_PFNMAP.
+ * uncached, as Nahanni's driver mapped it. UIO passes the map index in
+ * vm_pgoff. A map starts on the page its memory starts in, @offs bytes
+ * before it (the offset in sysfs), and is at most that and the memory's
+ * size, rounded up to pages. remap_pfn_range() marks the area
+ * VM_IO | VM_PFNMAP.
  */
 static int ivshmem_mmap(struct uio_info *info, struct vm_area_struct *vma)
 {
+	struct ivshmem_dev *ivs = info->priv;
 	unsigned long mi = vma->vm_pgoff;
 	struct uio_mem *mem;
 
 	if (mi >= MAX_UIO_MAPS || !info->mem[mi].size)
 		return -EINVAL;
 	mem = &info->mem[mi];
-	if (vma->vm_end - vma->vm_start > PAGE_ALIGN(mem->size))
+	if (mi == VIRTBUS_IVSHMEM_UIO_MAP_REGS && !ivs->regs_mappable)
+		return -EPERM;
+	if (vma->vm_end - vma->vm_start > PAGE_ALIGN(mem->offs + mem->size))
 		return -EINVAL;
 	if (mi == VIRTBUS_IVSHMEM_UIO_MAP_REGS ||
 	    mi == VIRTBUS_IVSHMEM_UIO_MAP_SHM_UNCACHED)
 		vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
 	return remap_pfn_range(vma, vma->vm_start, mem->addr >> PAGE_SHIFT,
 			       vma->vm_end - vma->vm_start, vma->vm_page_prot);
+}
+
+/*
+ * Claim @start..@end (inside the register BAR's page, outside the BAR)
+ * so that no other device's registers can be placed there; false if
+ * something is there already.
+ */
+static bool ivshmem_claim_range(struct resource *parent, struct resource *r,
+				resource_size_t start, resource_size_t end)
+{
+	if (start > end)
+		return true;
+	r->name = DRV_NAME " register page";
+	r->start = start;
+	r->end = end;
+	r->flags = IORESOURCE_MEM | IORESOURCE_BUSY;
+	if (!request_resource(parent, r))
+		return true;
+	r->parent = NULL;
+	return false;
+}
+
+static void ivshmem_release_reg_page(struct ivshmem_dev *ivs)
+{
+	if (ivs->page_head.parent)
+		release_resource(&ivs->page_head);
+	if (ivs->page_tail.parent)
+		release_resource(&ivs->page_tail);
+	ivs->regs_mappable = false;
+}
+
+/*
+ * Mapping the registers gives userspace the whole page they are in. A
+ * BAR of 256 bytes need not start on a page, nor be alone in its page:
+ * the registers may be mapped only if the rest of the page is empty and
+ * stays so (claimed here, as vfio-pci does). Else map 0 is refused and
+ * the shared memory still works.
+ */
+static void ivshmem_claim_reg_page(struct ivshmem_dev *ivs)
+{
+	struct resource *res = &ivs->pdev->resource[VIRTBUS_IVSHMEM_BAR_REGS];
+	resource_size_t page = res->start & PAGE_MASK;
+	resource_size_t page_end = page + PAGE_SIZE - 1;
+
+	if (res->parent &&
+	    ivshmem_claim_range(res->parent, &ivs->page_head, page,
+				res->start - 1) &&
+	    (res->end >= page_end ||
+	     ivshmem_claim_range(res->parent, &ivs->page_tail, res->end + 1,
+				 page_end))) {
+		ivs->regs_mappable = true;
+		return;
+	}
+	ivshmem_release_reg_page(ivs);
+	dev_warn(&ivs->pdev->dev,
+		 "register BAR %pR shares its page: map 0 cannot be mapped\n",
+		 res);
 }
 
 static ssize_t ivposition_show(struct device *dev,
@@ -298,12 +363,17 @@ static int ivshmem_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ivs->info.version = "1";
 	ivs->info.priv = ivs;
 	ivs->info.mmap = ivshmem_mmap;
+	/* A BAR is aligned to its size: the registers are in one page. */
 	ivs->info.mem[VIRTBUS_IVSHMEM_UIO_MAP_REGS] = (struct uio_mem) {
 		.name = "registers",
-		.addr = pci_resource_start(pdev, VIRTBUS_IVSHMEM_BAR_REGS),
+		.addr = pci_resource_start(pdev, VIRTBUS_IVSHMEM_BAR_REGS) &
+			PAGE_MASK,
+		.offs = offset_in_page(pci_resource_start(pdev,
+							 VIRTBUS_IVSHMEM_BAR_REGS)),
 		.size = VIRTBUS_IVSHMEM_REGS_SIZE,
 		.memtype = UIO_MEM_PHYS,
 	};
+	ivshmem_claim_reg_page(ivs);
 	ivs->info.mem[VIRTBUS_IVSHMEM_UIO_MAP_SHM] = (struct uio_mem) {
 		.name = "shmem",
 		.addr = pci_resource_start(pdev, VIRTBUS_IVSHMEM_BAR_SHM),
@@ -318,7 +388,7 @@ static int ivshmem_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 
 	err = sysfs_create_group(&pdev->dev.kobj, &ivshmem_group);
 	if (err)
-		goto out_shm;
+		goto out_page;
 	err = ivshmem_setup_vectors(ivs);
 	if (err)
 		goto out_group;
@@ -343,6 +413,8 @@ out_vectors:
 	ivshmem_free_vectors(ivs);
 out_group:
 	sysfs_remove_group(&pdev->dev.kobj, &ivshmem_group);
+out_page:
+	ivshmem_release_reg_page(ivs);
 out_shm:
 	pci_release_region(pdev, VIRTBUS_IVSHMEM_BAR_SHM);
 	return err;
@@ -361,6 +433,7 @@ static void ivshmem_remove(struct pci_dev *pdev)
 	uio_unregister_device(&ivs->info);
 	ivshmem_free_vectors(ivs);
 	sysfs_remove_group(&pdev->dev.kobj, &ivshmem_group);
+	ivshmem_release_reg_page(ivs);
 	pci_release_region(pdev, VIRTBUS_IVSHMEM_BAR_SHM);
 }
 

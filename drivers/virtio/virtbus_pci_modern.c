@@ -152,8 +152,11 @@ static bool vb_modern_config_ok(struct vb_pci_dev *vp, unsigned int offset,
 }
 
 /*
- * Naturally aligned fields in one access, the rest byte by byte. The
- * caller's buffer may be unaligned: values go through locals.
+ * Naturally aligned fields in one access, 64-bit ones in two 32-bit
+ * accesses (4.1.3.1: never narrower than 32 bits for them), the rest
+ * byte by byte. The core retries a read across a generation change, so
+ * the two halves of a read are never torn. The caller's buffer may be
+ * unaligned: values go through locals.
  */
 static void vb_modern_config_get(struct virtbus_device *vdev,
 				 unsigned int offset, void *buf,
@@ -189,7 +192,7 @@ static void vb_modern_config_set(struct virtbus_device *vdev,
 	struct vb_pci_dev *vp = to_vb_pci(vdev);
 	void __iomem *p = vp->device + offset;
 	unsigned int i;
-	__le32 w;
+	__le32 w[2];
 	__le16 h;
 
 	if (!vb_modern_config_ok(vp, offset, len))
@@ -197,9 +200,11 @@ static void vb_modern_config_set(struct virtbus_device *vdev,
 	if (len == 2 && IS_ALIGNED(offset, 2)) {
 		memcpy(&h, buf, sizeof(h));
 		iowrite16(le16_to_cpu(h), p);
-	} else if (len == 4 && IS_ALIGNED(offset, 4)) {
-		memcpy(&w, buf, sizeof(w));
-		iowrite32(le32_to_cpu(w), p);
+	} else if ((len == 4 || len == 8) && IS_ALIGNED(offset, 4)) {
+		/* A 64-bit field low half first, as virtio_pci writes it. */
+		memcpy(w, buf, len);
+		for (i = 0; i < len / 4; i++)
+			iowrite32(le32_to_cpu(w[i]), p + 4 * i);
 	} else {
 		for (i = 0; i < len; i++)
 			iowrite8(((const u8 *)buf)[i], p + i);
@@ -287,7 +292,32 @@ static int vb_modern_setup_vq(struct vb_pci_dev *vp, unsigned int index,
 			return -EBUSY;	/* the caller deletes the queue */
 		}
 	}
-	iowrite16(1, &c->queue_enable);
+	/* Enabled by vb_modern_find_vqs(), once everything else worked. */
+	return 0;
+}
+
+/*
+ * Set every queue up, then enable them all. Enabling comes last: a
+ * driver may never write 0 to queue_enable (4.1.4.3.2), so only a reset
+ * takes an enabled queue back, and one enabled before a later step
+ * failed would be left pointing at a ring the teardown frees, and would
+ * refuse the next attempt (a shared vector, INTx) as already enabled.
+ */
+static int vb_modern_find_vqs(struct virtbus_device *vdev, unsigned int nvqs,
+			      struct virtbus_vq *vqs[],
+			      const struct virtbus_vq_info info[])
+{
+	struct vb_pci_dev *vp = to_vb_pci(vdev);
+	unsigned int i;
+	int err;
+
+	err = vb_pci_find_vqs(vdev, nvqs, vqs, info);
+	if (err)
+		return err;
+	for (i = 0; i < nvqs; i++) {
+		iowrite16(i, &vp->common->queue_select);
+		iowrite16(1, &vp->common->queue_enable);
+	}
 	return 0;
 }
 
@@ -346,7 +376,7 @@ static const struct virtbus_transport_ops vb_modern_ops = {
 	.config_set = vb_modern_config_set,
 	.config_size = vb_modern_config_size,
 	.generation = vb_modern_generation,
-	.find_vqs = vb_pci_find_vqs,
+	.find_vqs = vb_modern_find_vqs,
 	.del_vqs = vb_pci_del_vqs,
 	.synchronize_cbs = vb_pci_synchronize_cbs,
 	.get_vq_affinity = vb_pci_get_vq_affinity,

@@ -945,15 +945,19 @@ EXPORT_SYMBOL_NS_GPL(virtbus_vq_detach_unused_buf, VIRTBUS);
  * @opaque: the queue
  *
  * Runs the driver's callback if the device used buffers. A broken queue
- * never runs it: it reports nothing new.
+ * never runs it, but still claims the interrupt: a device that broke its
+ * queue may well keep raising it, and unclaimed the kernel would disable
+ * the line ("nobody cared"), with whatever else shares it.
  *
- * Return: IRQ_NONE if the queue has nothing new (the line may be shared,
- * or the queue is broken), IRQ_HANDLED otherwise.
+ * Return: IRQ_NONE if a working queue has nothing new (the line may be
+ * shared), IRQ_HANDLED otherwise.
  */
 irqreturn_t virtbus_vq_interrupt(int irq, void *opaque)
 {
 	struct virtbus_vq *vq = opaque;
 
+	if (virtbus_vq_is_broken(vq))
+		return IRQ_HANDLED;
 	if (!virtbus_vq_more_used(vq))
 		return IRQ_NONE;
 	if (vq->callback)
