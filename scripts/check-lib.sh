@@ -453,6 +453,7 @@ run_boot() {
 	rc=$?
 	sed -i 's/\r$//' "$bootlog"
 	echo "# boot $boot@$kernel: $n tests, $(since "$t0")s, qemu-run exit $rc, log $bootlog"
+	grep -a '^qemu-run: the kernel did not reach' "$bootlog" | sed 's/^/# /'
 
 	local ended="" tlog id end trc tsecs hostcheck first=1
 	for ((i = 0; i < n; i++)); do
@@ -494,7 +495,9 @@ run_boot() {
 		trc=$3 tsecs=$4
 		if [ "$trc" != 0 ]; then
 			r_not_ok "$name" "$tsecs" "guest exit $trc, log $tlog"
-			section "$tlog" "VIRTBUS-TEST-START" "VIRTBUS-TEST-END" | grep -av '^VIRTBUS' | r_diag 25
+			# What the test printed, without the kernel's console lines.
+			section "$tlog" "VIRTBUS-TEST-START" "VIRTBUS-TEST-END" |
+				grep -av '^VIRTBUS' | grep -avE '^\[ *[0-9]+\.[0-9]+\]' | r_diag 25
 			continue
 		fi
 		# A test may check the host side of what the guest did (disk

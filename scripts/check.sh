@@ -96,11 +96,19 @@ fi
 
 # Host-side tests; those that boot guests themselves (several at once)
 # find the test kernel and initramfs in the environment.
+# The ivshmem guest pairs run guest b on Debian's kernel when it is
+# built (scripts/tests/host/ivshmem_guest_lib.bash).
+host_deps=initrd-test
+if [ -n "${J_INDEX[initrd-stock]-}" ]; then
+	export VIRTBUS_STOCK_KERNEL=/boot/vmlinuz-$stock_kver
+	export VIRTBUS_STOCK_INITRD=$root/$initrd_stock
+	host_deps=initrd-test,initrd-stock
+fi
 for t in scripts/tests/host/*.sh; do
 	[ -e "$t" ] || continue
 	name=host/$(basename "$t" .sh)
 	selected "$name" || selected "$name/*" || continue
-	job "$name" initrd-test host_test "$name" "$t"
+	job "$name" "$host_deps" host_test "$name" "$t"
 done
 
 declare_boots test initrd-test,initrd-tools

@@ -24,9 +24,11 @@ while [ $round -le $ROUNDS ]; do
 		fail "round $round: reading /dev/hwrng failed"
 	dd if=/dev/hwrng of=/dev/null bs=64 count=1000000 2>/dev/null &
 	reader=$!
-	# A disk is in use until its opener goes: read it, then unload.
+	# A disk is in use until its opener goes: read it, then unload,
+	# once udev's own look at the new disk (blkid) is over.
 	dd if=/dev/vbda of=/dev/null bs=64k count=16 iflag=direct 2>/dev/null ||
 		fail "round $round: reading /dev/vbda failed"
+	udevadm settle -t 30
 	rmmod virtbus_blk || fail "round $round: rmmod virtbus_blk"
 	rmmod virtbus_rng || fail "round $round: rmmod virtbus_rng"
 	rmmod virtbus_pci || fail "round $round: rmmod virtbus_pci"

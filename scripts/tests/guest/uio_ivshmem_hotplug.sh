@@ -9,11 +9,10 @@
 # registers userspace may map share a page (the driver claims the rest
 # of the page of each one it maps).
 #
-# virtbus-kernels: test
-# virtbus-qemu: -object memory-backend-file,id=hpm0,size=1M,share=on,mem-path=@SCRATCH@/hp0
-# virtbus-qemu: -object memory-backend-file,id=hpm1,size=1M,share=on,mem-path=@SCRATCH@/hp1
-# virtbus-monitor: IVSHMEM-PLUG-0|device_add ivshmem-plain,memdev=hpm0,id=hp0
-# virtbus-monitor: IVSHMEM-PLUG-1|device_add ivshmem-plain,memdev=hpm1,id=hp1
+# virtbus-qemu: -object memory-backend-file,id=@P@hpm0,size=1M,share=on,mem-path=@SCRATCH@/hp0
+# virtbus-qemu: -object memory-backend-file,id=@P@hpm1,size=1M,share=on,mem-path=@SCRATCH@/hp1
+# virtbus-monitor: IVSHMEM-PLUG-0|device_add ivshmem-plain,memdev=@P@hpm0,id=@P@hp0
+# virtbus-monitor: IVSHMEM-PLUG-1|device_add ivshmem-plain,memdev=@P@hpm1,id=@P@hp1
 . /tests/lib.sh
 
 modprobe uio_ivshmem || fail "modprobe uio_ivshmem"

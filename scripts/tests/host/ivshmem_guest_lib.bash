@@ -7,6 +7,8 @@
 # test posts into the shared memory and posts back status and output.
 #
 #   g_init                    skip (77) without VIRTBUS_KERNEL/INITRD
+#                             (guest b boots VIRTBUS_STOCK_KERNEL/INITRD,
+#                             Debian's kernel, when those are set)
 #   g_memory PATH BYTES       the host's view of the memory (/dev/shm/..)
 #   g_boot NAME SLOT ARGS...  boot a guest with QEMU ARGS (its devices)
 #   g_doorbell_args           the QEMU ARGS for an ivshmem-doorbell device
@@ -109,10 +111,19 @@ g_doorbell_args() {
 }
 
 # g_boot NAME SLOT [QEMU ARGS...]: boot a guest running the agent in
-# SLOT; its console is NAME.console, qemu-run's status NAME.rc.
+# SLOT; its console is NAME.console, qemu-run's status NAME.rc. Guest
+# b runs Debian's kernel where make check built its initramfs: two
+# different guest kernels on one memory, and a test kernel (KASAN,
+# lockdep) boot fewer, which costs several times a stock one under
+# emulation. Guest a always runs the test kernel.
 g_boot() {
-	local name=$1 slot=$2 off
+	local name=$1 slot=$2 off kernel=$VIRTBUS_KERNEL initrd=$VIRTBUS_INITRD
 	shift 2
+	if [ "$name" = b ] && [ -r "${VIRTBUS_STOCK_KERNEL-}" ] &&
+	   [ -r "${VIRTBUS_STOCK_INITRD-}" ]; then
+		kernel=$VIRTBUS_STOCK_KERNEL initrd=$VIRTBUS_STOCK_INITRD
+	fi
+	g_log "guest $name: booting $kernel"
 	off=$((g_base + slot * G_SLOT_SIZE))
 	g_slot[$name]=$slot
 	g_seq[$name]=${g_seq[$name]:-0}
@@ -120,7 +131,7 @@ g_boot() {
 	rm -f "$iv_tmp/$name.qpid" "$iv_tmp/$name.rc" "$iv_tmp/$name.runpid"
 	(
 		# its own process group, to be stopped as one
-		setsid "$QEMU_RUN" -k "$VIRTBUS_KERNEL" -i "$VIRTBUS_INITRD" \
+		setsid "$QEMU_RUN" -k "$kernel" -i "$initrd" \
 			-t ivshmem/agent -l "$iv_tmp/$name.console" -T 400 \
 			-a "ivs.slot=$slot ivs.base=$g_base" -- \
 			-pidfile "$iv_tmp/$name.qpid" "$@" &
