@@ -26,7 +26,6 @@ modprobe virtio_rng || fail "modprobe virtio_rng"
 ls /sys/bus/virtio/devices | grep -q . || fail "no device on the kernel's virtio bus"
 [ "$(ls /sys/bus/virtio/devices | wc -l)" -eq 1 ] || fail "virtio bus has $(ls /sys/bus/virtio/devices)"
 rng=$(virtbus_dev_by_id 4 slot) || fail "no virtbus rng"
-# (readlink -f, then dirname: busybox would take "/.." by the letter.)
 [ "$(dirname "$(readlink -f "/sys/bus/virtbus/devices/$rng")")" = "$(readlink -f "$mine")" ] ||
 	fail "$rng is not the device of $mine"
 for d in /sys/bus/virtbus/devices/*; do
