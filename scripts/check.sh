@@ -15,10 +15,10 @@
 #   VIRTBUS_TESTS=PATTERN  only the tests whose name matches the shell
 #                          glob PATTERN, and the builds they need
 #                          (make check TESTS=PATTERN)
-#   VIRTBUS_JOBS=N         jobs at a time (default 2: the guests mostly
-#                          wait on each other's devices and timers, and
-#                          two is what two cores take without slowing
-#                          either)
+#   VIRTBUS_JOBS=N         jobs at a time (default 2, one per core of
+#                          the machine it was tuned on: an emulated
+#                          guest keeps a core busy, and more at once
+#                          only stretch each one's timeouts)
 #   VIRTBUS_BUDGET=SECONDS the time above which the run warns (2700)
 set -uo pipefail
 
