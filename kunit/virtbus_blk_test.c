@@ -23,21 +23,12 @@
 #include <uapi/virtbus/virtbus_blk.h>
 #include <uapi/virtbus/virtbus_ring.h>
 #include <virtbus/transport.h>
+#include "virtbus_fake_ring.h"
 
 #define VBT_MAX_VQS	2
 #define VBT_QSIZE	64
 #define VBT_SECTORS	2048
 #define VBT_POLL_PARAM	"/sys/module/virtbus_blk/parameters/poll_queues"
-
-/* The device's view of one queue. */
-struct vbt_ring {
-	struct virtbus_vq *vq;
-	struct virtbus_ring_desc *desc;
-	struct virtbus_ring_avail *avail;
-	struct virtbus_ring_used *used;
-	u16 last_avail;
-	u16 used_idx;
-};
 
 struct vbt_dev {
 	struct virtbus_device vdev;
@@ -45,14 +36,14 @@ struct vbt_dev {
 	u64 offered;
 	struct virtbus_blk_config config;
 	unsigned int nvqs;
-	struct vbt_ring rings[VBT_MAX_VQS];
+	struct vfr_ring rings[VBT_MAX_VQS];
 	/* Answer requests (from @serve_work) while the driver is ready. */
 	bool serve;
 	struct work_struct serve_work;
 	/* Raise each queue's interrupt, with a used entry, as it is made. */
 	bool early_irq;
 	struct work_struct early_work;
-	struct vbt_ring *early_ring;
+	struct vfr_ring *early_ring;
 	struct completion early_done;
 	int resets;
 };
@@ -62,75 +53,25 @@ static struct vbt_dev *to_vbt(struct virtbus_device *vdev)
 	return container_of(vdev, struct vbt_dev, vdev);
 }
 
-static u16 vbt_avail_idx(struct vbt_ring *r)
-{
-	return le16_to_cpu(READ_ONCE(r->avail->idx));
-}
-
-static bool vbt_pop(struct vbt_ring *r, u16 *head)
-{
-	if (r->last_avail == vbt_avail_idx(r))
-		return false;
-	/* The entry was published by the index just read. */
-	rmb();
-	*head = le16_to_cpu(READ_ONCE(r->avail->ring[r->last_avail %
-						     VBT_QSIZE]));
-	r->last_avail++;
-	return true;
-}
-
-/* Publish a used element, and with it everything written before. */
-static void vbt_push(struct vbt_ring *r, u32 id, u32 len)
-{
-	struct virtbus_ring_used_elem *e = &r->used->ring[r->used_idx %
-							  VBT_QSIZE];
-
-	WRITE_ONCE(e->id, cpu_to_le32(id));
-	WRITE_ONCE(e->len, cpu_to_le32(len));
-	r->used_idx++;
-	/* The element before the index that publishes it. */
-	wmb();
-	WRITE_ONCE(r->used->idx, cpu_to_le16(r->used_idx));
-}
-
-/* The interrupt of @r's queue, as the transport would deliver it. */
-static irqreturn_t vbt_irq(struct vbt_ring *r)
-{
-	unsigned long flags;
-	irqreturn_t ret;
-
-	local_irq_save(flags);
-	ret = virtbus_vq_interrupt(0, r->vq);
-	local_irq_restore(flags);
-	return ret;
-}
-
 /*
  * Answer the request at @head: status OK in its last (one-byte, writable)
- * descriptor; the data the driver reads is whatever is in its buffers.
+ * buffer; the data the driver reads is whatever is in its buffers.
  */
-static void vbt_answer(struct vbt_ring *r, u16 head)
+static void vbt_answer(struct vfr_ring *r, u16 head)
 {
-	unsigned int i = head, n = 0;
-	struct virtbus_ring_desc *d;
+	struct vfr_seg segs[16];
+	unsigned int n, i;
 	u32 written = 0;
-	u16 flags;
 
-	for (;;) {
-		if (i >= VBT_QSIZE || n++ >= VBT_QSIZE)
-			return;		/* the test fails on the missing answer */
-		d = &r->desc[i];
-		flags = le16_to_cpu(d->flags);
-		if (flags & VIRTBUS_DESC_F_WRITE)
-			written += le32_to_cpu(d->len);
-		if (!(flags & VIRTBUS_DESC_F_NEXT))
-			break;
-		i = le16_to_cpu(d->next);
-	}
-	if (!(flags & VIRTBUS_DESC_F_WRITE) || le32_to_cpu(d->len) != 1)
+	if (*vfr_chain(r, head, segs, &n, ARRAY_SIZE(segs)))
+		return;		/* the test fails on the missing answer */
+	for (i = 0; i < n; i++)
+		if (segs[i].write)
+			written += segs[i].len;
+	if (!segs[n - 1].write || segs[n - 1].len != 1)
 		return;
-	*(u8 *)phys_to_virt(le64_to_cpu(d->addr)) = VIRTBUS_BLK_S_OK;
-	vbt_push(r, head, written);
+	*(u8 *)segs[n - 1].buf = VIRTBUS_BLK_S_OK;
+	vfr_push(r, head, written);
 }
 
 static void vbt_serve_work(struct work_struct *work)
@@ -144,15 +85,15 @@ static void vbt_serve_work(struct work_struct *work)
 	    !(READ_ONCE(fd->status) & VIRTBUS_S_DRIVER_OK))
 		return;
 	for (i = 0; i < fd->nvqs; i++) {
-		struct vbt_ring *r = &fd->rings[i];
+		struct vfr_ring *r = &fd->rings[i];
 
 		any = false;
-		while (vbt_pop(r, &head)) {
+		while (vfr_pop(r, &head)) {
 			vbt_answer(r, head);
 			any = true;
 		}
 		if (any)
-			vbt_irq(r);
+			vfr_irq(r);
 	}
 }
 
@@ -214,8 +155,8 @@ static void vbt_early_work(struct work_struct *work)
 {
 	struct vbt_dev *fd = container_of(work, struct vbt_dev, early_work);
 
-	vbt_push(fd->early_ring, 0, 0);
-	vbt_irq(fd->early_ring);
+	vfr_push(fd->early_ring, 0, 0);
+	vfr_irq(fd->early_ring);
 	complete(&fd->early_done);
 }
 
@@ -233,7 +174,6 @@ static int vbt_find_vqs(struct virtbus_device *vdev, unsigned int nvqs,
 			const struct virtbus_vq_info info[])
 {
 	struct vbt_dev *fd = to_vbt(vdev);
-	struct virtbus_vq_layout l;
 	unsigned int i;
 
 	if (nvqs > VBT_MAX_VQS)
@@ -248,21 +188,15 @@ static int vbt_find_vqs(struct virtbus_device *vdev, unsigned int nvqs,
 			.callback = info[i].callback,
 			.name = info[i].name,
 		};
-		struct vbt_ring *r = &fd->rings[i];
+		struct vfr_ring *r = &fd->rings[i];
+		struct virtbus_vq *vq = virtbus_vq_new(vdev, &p);
 
-		memset(r, 0, sizeof(*r));
-		r->vq = virtbus_vq_new(vdev, &p);
-		if (IS_ERR(r->vq)) {
-			int err = PTR_ERR(r->vq);
-
+		if (IS_ERR(vq)) {
 			vbt_del_vqs(vdev);
-			return err;
+			return PTR_ERR(vq);
 		}
+		vfr_attach(r, vq);
 		fd->nvqs++;
-		virtbus_vq_get_layout(r->vq, &l);
-		r->desc = l.desc;
-		r->avail = l.avail;
-		r->used = l.used;
 		/*
 		 * The interrupt is live from here: a device may raise it
 		 * at once, on another CPU, before the driver has even seen
@@ -500,7 +434,7 @@ static void blk_poll_batch_timeout(struct kunit *test)
 static void blk_remove_broken_queue(struct kunit *test)
 {
 	struct vbt_dev *fd = vbt_alloc(test, 1);
-	struct vbt_ring *r;
+	struct vfr_ring *r;
 	unsigned long start;
 	struct vbt_bio *b;
 	u16 head;
@@ -511,13 +445,13 @@ static void blk_remove_broken_queue(struct kunit *test)
 	flush_work(&fd->serve_work);
 	r = &fd->rings[0];
 	b = vbt_read(test, vbt_disk(test, fd), 0);
-	for (i = 0; i < 1000 && !vbt_pop(r, &head); i++)
+	for (i = 0; i < 1000 && !vfr_pop(r, &head); i++)
 		usleep_range(1000, 2000);
 	KUNIT_ASSERT_LT(test, i, 1000);
 
 	/* Returned under an ID the driver never used. */
-	vbt_push(r, head + 1, 0);
-	KUNIT_EXPECT_EQ(test, vbt_irq(r), IRQ_HANDLED);
+	vfr_push(r, head + 1, 0);
+	KUNIT_EXPECT_EQ(test, vfr_irq(r), IRQ_HANDLED);
 	KUNIT_ASSERT_TRUE(test, virtbus_vq_is_broken(r->vq));
 	KUNIT_EXPECT_FALSE(test, completion_done(&b->done));
 

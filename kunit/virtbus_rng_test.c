@@ -23,18 +23,14 @@
 #include <linux/workqueue.h>
 #include <uapi/virtbus/virtbus_ring.h>
 #include <virtbus/transport.h>
+#include "virtbus_fake_ring.h"
 
 #define VRT_QSIZE	8U
 
 struct vrt_dev {
 	struct virtbus_device vdev;
 	u8 status;
-	struct virtbus_vq *vq;
-	struct virtbus_ring_desc *desc;
-	struct virtbus_ring_avail *avail;
-	struct virtbus_ring_used *used;
-	u16 last_avail;
-	u16 used_idx;
+	struct vfr_ring ring;
 	u16 last_head;
 	unsigned int answered;
 	/* Answer requests (from @serve_work) while the driver is ready. */
@@ -58,61 +54,32 @@ static struct vrt_dev *to_vrt(struct virtbus_device *vdev)
 	return container_of(vdev, struct vrt_dev, vdev);
 }
 
-static void vrt_push(struct vrt_dev *fd, u32 id, u32 len)
-{
-	struct virtbus_ring_used_elem *e = &fd->used->ring[fd->used_idx %
-							   VRT_QSIZE];
-
-	WRITE_ONCE(e->id, cpu_to_le32(id));
-	WRITE_ONCE(e->len, cpu_to_le32(len));
-	fd->used_idx++;
-	/* The element before the index that publishes it. */
-	wmb();
-	WRITE_ONCE(fd->used->idx, cpu_to_le16(fd->used_idx));
-}
-
-static irqreturn_t vrt_irq(struct vrt_dev *fd)
-{
-	unsigned long flags;
-	irqreturn_t ret;
-
-	local_irq_save(flags);
-	ret = virtbus_vq_interrupt(0, fd->vq);
-	local_irq_restore(flags);
-	return ret;
-}
-
 /* Fill each posted buffer (one descriptor, device-writable) and return it. */
 static void vrt_serve_work(struct work_struct *work)
 {
 	struct vrt_dev *fd = container_of(work, struct vrt_dev, serve_work);
 	bool any = false;
+	u16 head;
 
 	if (!READ_ONCE(fd->serve) ||
 	    !(READ_ONCE(fd->status) & VIRTBUS_S_DRIVER_OK))
 		return;
-	while (fd->last_avail != le16_to_cpu(READ_ONCE(fd->avail->idx))) {
+	while (vfr_pop(&fd->ring, &head)) {
 		struct virtbus_ring_desc *d;
-		u16 head;
 		u32 len;
 
-		/* The entry was published by the index just read. */
-		rmb();
-		head = le16_to_cpu(READ_ONCE(fd->avail->ring[fd->last_avail %
-							     VRT_QSIZE]));
-		fd->last_avail++;
 		if (head >= VRT_QSIZE)
 			return;
-		d = &fd->desc[head];
+		d = &fd->ring.desc[head];
 		len = min_t(u32, le32_to_cpu(d->len), 16);
 		get_random_bytes(phys_to_virt(le64_to_cpu(d->addr)), len);
 		fd->last_head = head;
 		fd->answered++;
-		vrt_push(fd, head, len);
+		vfr_push(&fd->ring, head, len);
 		any = true;
 	}
 	if (any)
-		vrt_irq(fd);
+		vfr_irq(&fd->ring);
 }
 
 /* The device's answer arriving on another CPU: its interrupt handler. */
@@ -120,7 +87,7 @@ static void vrt_irq_work(struct work_struct *work)
 {
 	struct vrt_dev *fd = container_of(work, struct vrt_dev, irq_work);
 
-	fd->irq_ret = vrt_irq(fd);
+	fd->irq_ret = vfr_irq(&fd->ring);
 	atomic_set(&fd->irq_done, 1);
 }
 
@@ -139,8 +106,8 @@ static void vrt_race(struct vrt_dev *fd)
 	if (other >= nr_cpu_ids)
 		return;
 	fd->race_ran = true;
-	fd->last_avail++;	/* what the device answers now */
-	vrt_push(fd, fd->last_head, 16);
+	fd->ring.last_avail++;	/* what the device answers now */
+	vfr_push(&fd->ring, fd->last_head, 16);
 	atomic_set(&fd->irq_done, 0);
 	queue_work_on(other, system_highpri_wq, &fd->irq_work);
 	for (i = 0; i < 500 && !atomic_read(&fd->irq_done); i++)
@@ -252,22 +219,15 @@ static int vrt_find_vqs(struct virtbus_device *vdev, unsigned int nvqs,
 		.callback = info[0].callback,
 		.name = info[0].name,
 	};
-	struct virtbus_vq_layout l;
+	struct virtbus_vq *vq;
 
-	if (nvqs != 1 || fd->vq)
+	if (nvqs != 1 || fd->ring.vq)
 		return -ENOENT;
-	fd->vq = virtbus_vq_new(vdev, &p);
-	if (IS_ERR(fd->vq)) {
-		int err = PTR_ERR(fd->vq);
-
-		fd->vq = NULL;
-		return err;
-	}
-	virtbus_vq_get_layout(fd->vq, &l);
-	fd->desc = l.desc;
-	fd->avail = l.avail;
-	fd->used = l.used;
-	vqs[0] = fd->vq;
+	vq = virtbus_vq_new(vdev, &p);
+	if (IS_ERR(vq))
+		return PTR_ERR(vq);
+	vfr_attach(&fd->ring, vq);
+	vqs[0] = vq;
 	return 0;
 }
 
@@ -277,9 +237,9 @@ static void vrt_del_vqs(struct virtbus_device *vdev)
 
 	flush_work(&fd->serve_work);
 	flush_work(&fd->irq_work);
-	if (fd->vq)
-		virtbus_vq_del(fd->vq);
-	fd->vq = NULL;
+	if (fd->ring.vq)
+		virtbus_vq_del(fd->ring.vq);
+	fd->ring.vq = NULL;
 }
 
 static const struct virtbus_transport_ops vrt_ops = {
@@ -381,7 +341,7 @@ static void rng_early_read(struct kunit *test)
 
 	flush_work(&fd->serve_work);
 	KUNIT_EXPECT_GT(test, fd->answered, 0U);
-	KUNIT_EXPECT_FALSE(test, virtbus_vq_is_broken(fd->vq));
+	KUNIT_EXPECT_FALSE(test, virtbus_vq_is_broken(fd->ring.vq));
 }
 
 /*
@@ -404,13 +364,13 @@ static void rng_callback_during_add(struct kunit *test)
 			      "no buffer was added with another CPU online");
 	KUNIT_EXPECT_FALSE_MSG(test, fd->race_overlap,
 			       "the callback took buffers while one was being added");
-	KUNIT_EXPECT_FALSE(test, virtbus_vq_is_broken(fd->vq));
+	KUNIT_EXPECT_FALSE(test, virtbus_vq_is_broken(fd->ring.vq));
 	KUNIT_EXPECT_EQ(test, fd->irq_ret, IRQ_HANDLED);
 	/*
 	 * The answer was taken. (hw_random may have read again since, and
 	 * that buffer, which nobody answers, is still out.)
 	 */
-	KUNIT_EXPECT_FALSE(test, virtbus_vq_more_used(fd->vq));
+	KUNIT_EXPECT_FALSE(test, virtbus_vq_more_used(fd->ring.vq));
 }
 
 static struct kunit_case virtbus_rng_cases[] = {
