@@ -103,8 +103,10 @@ static void virtbus_config_work(struct work_struct *work)
 	 * has finished; remove disables and flushes this work first.
 	 */
 	drv = to_virtbus_driver(vdev->dev.driver);
+	/* Rate-limited: the bit stays set, and every config event sees it. */
 	if (virtbus_get_status(vdev) & VIRTBUS_S_NEEDS_RESET)
-		dev_warn(&vdev->dev, "device reports it needs a reset\n");
+		dev_warn_ratelimited(&vdev->dev,
+				     "device reports it needs a reset\n");
 	if (drv->config_changed)
 		drv->config_changed(vdev);
 }
