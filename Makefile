@@ -12,6 +12,9 @@
 #                         PAT (e.g. 'guest/blk*@test'), and what they need
 #   make demo             boot a guest and show virtbus at work
 #   make bench            compare with the kernel's own drivers
+#   make fuzz             fuzz the drivers from the device side: random
+#                         seeds for SECONDS=N (default 300), or SEED=S
+#                         [CHAOS=C] to replay one
 #   make tools            build the userspace tools
 #   make clean
 
@@ -24,7 +27,7 @@ kernel_dep := test-kernel
 endif
 
 .PHONY: all modules modules_install udev_install test-kernel setup check \
-	demo bench tools clean
+	demo bench fuzz tools clean
 
 all: modules
 
@@ -62,6 +65,10 @@ demo:
 
 bench:
 	@scripts/bench.sh
+
+# SECONDS is bash's clock in the script, so it travels under another name.
+fuzz:
+	@SECONDS_TO_FUZZ='$(SECONDS)' SEED='$(SEED)' CHAOS='$(CHAOS)' scripts/fuzz.sh
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
