@@ -39,15 +39,20 @@ if [ -z "$slot" ] || [ -z "$base" ]; then
 	fail "agent: needs ivs.slot= and ivs.base="
 fi
 
-# The /dev/uioN of the device uio_ivshmem drives; the number can change
-# when a test rebinds or reloads the driver. Shell builtins only.
+# The /dev/uioN of the device the host talks through: the one uio_ivshmem
+# drives with interrupt vectors (a guest may have an ivshmem-plain device
+# beside it), or the only one. The number can change when a test rebinds
+# or reloads the driver. Shell builtins only.
 uio_dev() {
+	_first=
 	for _u in /sys/class/uio/uio*; do
 		read -r _n <"$_u/name" 2>/dev/null || continue
-		[ "$_n" = uio_ivshmem ] && [ -c "/dev/${_u##*/}" ] &&
-			{ echo "/dev/${_u##*/}"; return 0; }
+		[ "$_n" = uio_ivshmem ] && [ -c "/dev/${_u##*/}" ] || continue
+		read -r _v <"$_u/device/vectors" 2>/dev/null || _v=0
+		[ "$_v" != 0 ] && { echo "/dev/${_u##*/}"; return 0; }
+		[ -n "$_first" ] || _first=/dev/${_u##*/}
 	done
-	return 1
+	[ -n "$_first" ] && echo "$_first"
 }
 
 wait_for 60 uio_dev || fail "agent: no uio_ivshmem device; modules: $(cut -d' ' -f1 /proc/modules | tr '\n' ' ')"

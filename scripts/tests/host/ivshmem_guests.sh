@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Two QEMU guests (ivshmem-doorbell, uio_ivshmem) and a host peer around
-# one ivshmem-server with four vectors, booted once for three tests that
-# need that topology, each reported on its own (RESULT lines); a test
+# one ivshmem-server with four vectors, each guest with an ivshmem-plain
+# device beside it on one file, booted once for four tests that need that
+# topology, each reported on its own (RESULT lines); a test
 # that fails ends the run and the ones after it report "not run". The
 # guests' kernel logs are checked after each test, so a kernel warning
 # fails the test it happened in.
@@ -25,6 +26,13 @@
 #   got on to guest b. Each receiver checks the stream's length and
 #   CRC-32 against the sender's; the files' MD5 sums are compared on top.
 #
+# plain: the ivshmem-plain devices (no server, no doorbells) shared by
+#   the two guests through one file in /dev/shm: uio_ivshmem binds both,
+#   sysfs says 0 vectors and peer 0, the CLI refuses to wait or ring with
+#   a clear usage error, a monitor on such a device stays up, and memory
+#   written by one guest is read by the other and by the host (and the
+#   other way round).
+#
 # unbind: in guest a, uio_ivshmem unbound, bound again and unloaded
 #   while programs hold the device, and while a host peer rings it on
 #   three of its four vectors without pause (interrupts arrive during
@@ -44,18 +52,22 @@ set -uo pipefail
 # shellcheck source=ivshmem_guest_lib.bash source-path=SCRIPTDIR
 . "$(dirname "$0")/ivshmem_guest_lib.bash"
 g_init
-g_parts mesh bulk unbind
+g_parts mesh bulk plain unbind
 
 N=4
 shm=ivshmem-test-guests.$$
 iv_server -M "$shm" -l 16M -n $N
 g_memory "/dev/shm/$shm" $((16 << 20))
+plain=/dev/shm/ivshmem-test-plain.$$
+truncate -s 16M "$plain" || iv_fail "cannot create $plain"
+trap 'g_cleanup; rm -f "$plain"' EXIT
+plain_args="-object memory-backend-file,id=ivplain,size=16M,share=on,mem-path=$plain -device ivshmem-plain,memdev=ivplain"
 iv_monitor h
 H=${iv_id[h]}
-# shellcheck disable=SC2046
-g_boot a 0 $(g_doorbell_args)
-# shellcheck disable=SC2046
-g_boot b 1 $(g_doorbell_args)
+# shellcheck disable=SC2046,SC2086
+g_boot a 0 $(g_doorbell_args) $plain_args
+# shellcheck disable=SC2046,SC2086
+g_boot b 1 $(g_doorbell_args) $plain_args
 g_ready a
 g_ready b
 A=${g_id[a]} B=${g_id[b]}
@@ -242,6 +254,68 @@ grep -q "^$sum " <<<"$g_out" || g_fail "guest b: the data from the host differs:
 g_log "guest b received it from the host whole"
 
 
+g_part plain
+
+# Guest commands on the plain device: the uio_ivshmem device without
+# vectors (the agent's own IVSHMEM_DEVICE is the doorbell device).
+P='for u in /sys/class/uio/uio*; do
+		[ "$(cat $u/name)" = uio_ivshmem ] && [ "$(cat $u/device/vectors)" = 0 ] &&
+			IVSHMEM_DEVICE=/dev/${u##*/}
+	done; export IVSHMEM_DEVICE;'
+for g in a b; do
+	g_must $g "$P"'ivshmem info
+		d=/sys/class/uio/${IVSHMEM_DEVICE#/dev/}
+		echo "sysfs: $(cat $d/device/vectors) $(cat $d/device/ivposition) $(cat $d/maps/map1/size)"
+		test -e $d/device/events && echo "events: yes"; true'
+	for want in "id: 0" "vectors: 0" "memory: 16777216 (16 MiB)" "sysfs: 0 0 0x0000000001000000"; do
+		grep -qxF "$want" <<<"$g_out" || g_fail "guest $g: no '$want' in: $g_out"
+	done
+	grep -q '^events' <<<"$g_out" && g_fail "guest $g: an events directory without vectors"
+	g_run $g "$P"'ivshmem wait -t 1000'
+	rc=$?
+	if [ $rc != 2 ] || ! grep -q "no interrupt vectors" <<<"$g_out"; then
+		g_fail "guest $g: 'wait' on ivshmem-plain: status $rc: $g_out"
+	fi
+	g_run $g "$P"'ivshmem ring 0 0'
+	rc=$?
+	if [ $rc != 2 ] || ! grep -q "no interrupt vectors" <<<"$g_out"; then
+		g_fail "guest $g: 'ring' on ivshmem-plain: status $rc: $g_out"
+	fi
+done
+g_log "both guests' plain devices: peer 0, no vectors, 16 MiB; wait and ring refused"
+
+# a monitor stays up on a device without interrupts
+g_must a "$P"'ivshmem monitor >/tmp/pmon.log 2>&1 & echo $! >/tmp/pmon.pid; sleep 2
+	kill -0 $(cat /tmp/pmon.pid) && cat /tmp/pmon.log'
+[ "$g_out" = "id 0 vectors 0" ] || g_fail "guest a: the monitor said: $g_out"
+
+# guest a writes, guest b and the host read; then the other way round
+crc32_of() {	# crc32_of OFFSET LEN: of the host's view
+	python3 -c 'import sys, zlib
+f = open(sys.argv[1], "rb"); f.seek(int(sys.argv[2])); d = f.read(int(sys.argv[3]))
+print("0x%08x" % zlib.crc32(d))' "$plain" "$1" "$2"
+}
+g_must a "$P"'ivshmem fill 0 4M 11'
+crc=${g_out#crc32 }
+g_must b "$P"'ivshmem check 0 4M 11'
+[ "$g_out" = "crc32 $crc" ] || g_fail "guest b: $g_out, guest a wrote $crc"
+[ "$(crc32_of 0 $((4 << 20)))" = "$crc" ] || g_fail "the host does not see guest a's data"
+g_must b "$P"'ivshmem fill 4M 4M 12'
+crc=${g_out#crc32 }
+g_must a "$P"'ivshmem check 4M 4M 12'
+[ "$g_out" = "crc32 $crc" ] || g_fail "guest a: $g_out, guest b wrote $crc"
+[ "$(crc32_of $((4 << 20)) $((4 << 20)))" = "$crc" ] || g_fail "the host does not see guest b's data"
+head -c 1M /dev/urandom >"$iv_tmp/rand"
+dd if="$iv_tmp/rand" of="$plain" bs=1M seek=8 conv=notrunc status=none
+sum=$(md5sum <"$iv_tmp/rand" | cut -d' ' -f1)
+for g in a b; do
+	g_must $g "$P"'ivshmem read 8M 1M | md5sum'
+	[ "${g_out%% *}" = "$sum" ] || g_fail "guest $g does not see the host's data"
+done
+g_must a 'kill $(cat /tmp/pmon.pid)'
+g_log "plain memory shared: a -> b and host, b -> a and host, host -> a and b"
+
+
 g_part unbind
 
 # The holder: a monitor taking commands from a FIFO that a sleeping
@@ -313,7 +387,7 @@ g_must a 'pci=$(cat /tmp/pci)
 		for i in $(seq 100); do ls /dev/uio* >/dev/null 2>&1 && break; sleep 0.1; done
 	done
 	kill -0 $(cat /tmp/hold.pid) && echo holder alive
-	sleep 1; cat /sys/class/uio/uio*/device/events/vector0' 120
+	sleep 1; cat /sys/class/uio/uio*/device/events/vector0 2>/dev/null' 120
 grep -qx "holder alive" <<<"$g_out" || g_fail "guest a: $g_out"
 n=$(tail -1 <<<"$g_out")
 [ "$n" -gt 0 ] || g_fail "guest a: no storm on the reloaded device"
