@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Unload and reload every virtbus module 50 times with devices bound and
-# the rng and the disk in use; each round must rebind everything.
+# the rng and the disk in use (the net device bound, but down); each
+# round must rebind everything.
 #
 # virtbus-qemu: @DEVICES@
 # virtbus-timeout: 900
@@ -29,8 +30,13 @@ while [ $round -le $ROUNDS ]; do
 	dd if=/dev/vbda of=/dev/null bs=64k count=16 iflag=direct 2>/dev/null ||
 		fail "round $round: reading /dev/vbda failed"
 	udevadm settle -t 30
+	# udev loads virtbus_net for the net device; it holds the bus too.
+	net=$(virtbus_dev_by_id 1) || fail "round $round: no net device"
+	wait_for 30 test -e "/sys/bus/virtbus/devices/$net/driver" ||
+		fail "round $round: $net not bound"
 	rmmod virtbus_blk || fail "round $round: rmmod virtbus_blk"
 	rmmod virtbus_rng || fail "round $round: rmmod virtbus_rng"
+	rmmod virtbus_net || fail "round $round: rmmod virtbus_net"
 	rmmod virtbus_pci || fail "round $round: rmmod virtbus_pci"
 	rmmod virtbus || fail "round $round: rmmod virtbus"
 	kill $reader 2>/dev/null
