@@ -80,9 +80,11 @@ job tools - step "build: userspace tools (-Wall -Wextra -Werror)" \
 	make -s -C tools/ivshmem
 job initrd-test mod-test,tools step "build: test guest initramfs" \
 	scripts/initramfs.sh "$kver" "$kdir/modroot" build/test "$initrd_test"
-# Large workloads (fio), appended for the tests that ask for them.
+# Large workloads (fio; iperf3, iproute2's ip and ethtool for the network
+# tests), appended for the tests that ask for them.
 job initrd-tools - step "build: guest tools archive" \
-	scripts/initramfs.sh --tools "$initrd_tools" /usr/bin/fio
+	scripts/initramfs.sh --tools "$initrd_tools" /usr/bin/fio \
+	/usr/bin/iperf3 /usr/sbin/ip /usr/sbin/ethtool
 
 # Debian's kernel: only when something is to run on it.
 if selected "build: modules against Debian's $stock_kver headers (W=1)" ||

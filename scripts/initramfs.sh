@@ -139,6 +139,9 @@ cp -r "$root/scripts/tests/guest" "$r/tests/"
 # have no fio): one file, built static, so it needs no libraries.
 gcc -static -O2 -Wall -Wextra -Werror -o "$r/usr/bin/iopoll" \
 	"$root/tools/iopoll/iopoll.c"
+# pingsize, every ICMP echo size in one process (the network tests).
+gcc -static -O2 -Wall -Wextra -Werror -o "$r/usr/bin/pingsize" \
+	"$root/tools/pingsize/pingsize.c"
 
 # The userspace tools, when built (make -C tools/ivshmem).
 tool=$root/tools/ivshmem/ivshmem

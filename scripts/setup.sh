@@ -13,7 +13,7 @@ PACKAGES=(
 	linux-headers-amd64 linux-image-amd64
 	qemu-system-x86 qemu-utils
 	busybox-static udev fio iperf3 pciutils iproute2 e2fsprogs
-	util-linux socat nbdkit nbdkit-plugin-python
+	util-linux socat nbdkit nbdkit-plugin-python ethtool
 )
 
 missing=()

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The module aliases the build wrote are the ones udev will look up: the
-# rng's comes from its ID table in the bus's MODALIAS spelling, and the PCI
-# transport claims the virtio PCI ID range.
+# rng's and the net driver's come from their ID tables in the bus's
+# MODALIAS spelling, and the PCI transport claims the virtio PCI ID range.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 b=$root/build/test
@@ -30,6 +30,9 @@ for id in 0FFF 1080 1110; do
 			{ echo "virtbus_pci claims 1af4:$id ($a)" >&2; exit 1; }
 	done
 done
+got=$(aliases "$b/virtbus_net.ko")
+[ "$got" = 'virtbus:d00000001v*' ] || { echo "virtbus_net alias: '$got'" >&2; exit 1; }
+
 modinfo -F import_ns "$b/drivers/char/virtbus_rng.ko" | grep -qx VIRTBUS ||
 	{ echo "virtbus_rng does not import the VIRTBUS namespace" >&2; exit 1; }
 echo "aliases as expected"
