@@ -34,8 +34,10 @@ test)
 esac
 make -s -C tools/ivshmem
 scripts/initramfs.sh "$kver" "$modroot" "$ours" build/initramfs-bench-base.cpio
-# fio rides in a second archive appended to the first (see initramfs.sh).
-scripts/initramfs.sh --tools build/initramfs-tools.cpio /usr/bin/fio
+# fio, iperf3, ip and ethtool ride in a second archive appended to the
+# first (see initramfs.sh).
+scripts/initramfs.sh --tools build/initramfs-tools.cpio /usr/bin/fio \
+	/usr/bin/iperf3 /usr/sbin/ip /usr/sbin/ethtool
 cat build/initramfs-bench-base.cpio build/initramfs-tools.cpio >build/initramfs-bench.cpio
 mkdir -p build/logs
 
@@ -84,6 +86,22 @@ echo "$out" | grep '^BENCH blk ' | while read -r _ _ row oi ti ob tb o50 o99 t50
 		"$(awk -v a="$oi" -v b="$ti" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }')" \
 		"$ob" "$tb" "$(awk -v a="$ob" -v b="$tb" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }')" \
 		"$o50/$o99 us" "$t50/$t99 us"
+done
+
+# net: virtbus_net and virtio_net, each against a virtio_net peer on a
+# QEMU hub of its own.
+echo
+out=$(run_guest bench_net \
+	-netdev hubport,id=vb,hubid=1 -device virtio-net-pci,netdev=vb,romfile= \
+	-netdev hubport,id=vbpeer,hubid=1 -device virtio-net-pci,netdev=vbpeer,romfile= \
+	-netdev hubport,id=vn,hubid=2 -device virtio-net-pci,netdev=vn,romfile= \
+	-netdev hubport,id=vnpeer,hubid=2 -device virtio-net-pci,netdev=vnpeer,romfile=)
+echo "iperf3 TCP through a QEMU hub, against a virtio_net peer (raw runs):"
+echo "$out" | grep '^BENCH-RAW net' | sed 's/^BENCH-RAW net /  /'
+echo "net: virtbus_net / virtio_net (Mbit/s summed over the rounds)"
+echo "$out" | grep '^BENCH net ' | while read -r _ _ row ours theirs; do
+	printf '  %-10s virtbus_net %8s  virtio_net %8s  ratio %s\n' "$row" "$ours" "$theirs" \
+		"$(awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }')"
 done
 
 # Nahanni/ivshmem: two guests and a host peer on one server.
