@@ -142,6 +142,9 @@ gcc -static -O2 -Wall -Wextra -Werror -o "$r/usr/bin/iopoll" \
 # pingsize, every ICMP echo size in one process (the network tests).
 gcc -static -O2 -Wall -Wextra -Werror -o "$r/usr/bin/pingsize" \
 	"$root/tools/pingsize/pingsize.c"
+# portcheck, poll and O_NONBLOCK on the console driver's generic ports.
+gcc -static -O2 -Wall -Wextra -Werror -o "$r/usr/bin/portcheck" \
+	"$root/tools/portcheck/portcheck.c"
 
 # The userspace tools, when built (make -C tools/ivshmem).
 tool=$root/tools/ivshmem/ivshmem

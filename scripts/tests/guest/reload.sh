@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Unload and reload every virtbus module 50 times with devices bound and
-# the rng and the disk in use (the net device bound, but down); each
-# round must rebind everything.
+# the rng and the disk in use (the net device bound, but down, and the
+# console device, which has no ports here, bound); each round must
+# rebind everything.
 #
 # virtbus-qemu: @DEVICES@
 # virtbus-timeout: 900
@@ -37,6 +38,10 @@ while [ $round -le $ROUNDS ]; do
 	rmmod virtbus_blk || fail "round $round: rmmod virtbus_blk"
 	rmmod virtbus_rng || fail "round $round: rmmod virtbus_rng"
 	rmmod virtbus_net || fail "round $round: rmmod virtbus_net"
+	con=$(virtbus_dev_by_id 3) || fail "round $round: no console device"
+	wait_for 30 test -e "/sys/bus/virtbus/devices/$con/driver" ||
+		fail "round $round: $con not bound"
+	rmmod virtbus_console || fail "round $round: rmmod virtbus_console"
 	rmmod virtbus_pci || fail "round $round: rmmod virtbus_pci"
 	rmmod virtbus || fail "round $round: rmmod virtbus"
 	kill $reader 2>/dev/null
