@@ -55,8 +55,8 @@ static inline u16 vfr_avail_idx(const struct vfr_ring *r)
 	return le16_to_cpu(READ_ONCE(r->avail->idx));
 }
 
-/* The next head the driver made available, if any. */
-static inline bool vfr_pop(struct vfr_ring *r, u16 *head)
+/* The next head the driver made available, if any, left in the ring. */
+static inline bool vfr_peek(const struct vfr_ring *r, u16 *head)
 {
 	if (r->last_avail == vfr_avail_idx(r))
 		return false;
@@ -64,6 +64,14 @@ static inline bool vfr_pop(struct vfr_ring *r, u16 *head)
 	rmb();
 	*head = le16_to_cpu(READ_ONCE(r->avail->ring[r->last_avail %
 						     r->num]));
+	return true;
+}
+
+/* The next head the driver made available, if any, taken. */
+static inline bool vfr_pop(struct vfr_ring *r, u16 *head)
+{
+	if (!vfr_peek(r, head))
+		return false;
 	r->last_avail++;
 	return true;
 }

@@ -23,7 +23,7 @@
  *
  * Parameters: seed= (the run's decisions follow from it; scheduling can
  * still order them differently), chaos= (misbehaviours per million
- * decisions, 0 for an honest device) and devices= (e.g. "blk,blk,rng").
+ * decisions, 0 for an honest device) and devices= (e.g. "blk,blk,rng,net").
  * Counters are in debugfs, virtbus_fuzz/stats, and printed at unload.
  *
  * No queue negotiates ACCESS_PLATFORM, so descriptors hold physical
@@ -167,16 +167,25 @@ void vfz_driver_bug(struct vfz_dev *d, unsigned int q, const char *why)
 
 /* ---- interrupts ---- */
 
-/* Queue @q's interrupt; the caller knows the queue exists. */
+/*
+ * Queue @q's interrupt; the caller knows the queue exists. From the work
+ * item the softirqs a handler raises (NAPI) must run when it returns, as
+ * they would on leaving a real interrupt: hence the bottom-half section.
+ */
 static void vfz_irq(struct vfz_dev *d, unsigned int q)
 {
 	struct vfz_queue *vq = &d->vqs[q];
+	bool hard = in_hardirq();
 	unsigned long flags;
 
 	vfz_op();
+	if (!hard)
+		local_bh_disable();
 	spin_lock_irqsave(&vq->irq_lock, flags);
 	virtbus_vq_interrupt(0, vq->ring.vq);
 	spin_unlock_irqrestore(&vq->irq_lock, flags);
+	if (!hard)
+		local_bh_enable();
 }
 
 /* Announce a config change, as the config interrupt would. */
@@ -328,19 +337,22 @@ static bool vfz_serve_queue(struct vfz_dev *d, unsigned int q)
 	const char *why;
 	u16 head;
 
-	while (budget && !READ_ONCE(vq->dead) && vfr_pop(r, &head)) {
-		budget--;
-		vfz_op();
-		atomic64_inc(&vfz_stats.requests);
+	while (budget && !READ_ONCE(vq->dead) && vfr_peek(r, &head)) {
 		why = vfr_chain(r, head, d->segs, &req.nsegs, VFZ_MAX_SEGS);
 		if (*why) {
 			vfz_driver_bug(d, q, why);
 			return false;
 		}
-		if (vfz_chance(d, VFZ_DROP))
-			continue;
 		req.segs = d->segs;
 		req.written = 0;
+		if (d->model->take && !d->model->take(d, q, &req))
+			break;
+		r->last_avail++;
+		budget--;
+		vfz_op();
+		atomic64_inc(&vfz_stats.requests);
+		if (vfz_chance(d, VFZ_DROP))
+			continue;
 		d->model->serve(d, q, &req);
 		if (READ_ONCE(vq->dead))
 			break;
@@ -383,14 +395,19 @@ static void vfz_config_store(struct vfz_dev *d, const void *buf,
 static void vfz_serve_work(struct work_struct *work)
 {
 	struct vfz_dev *d = container_of(work, struct vfz_dev, serve_work);
+	unsigned int q, pass;
 	bool more = false;
-	unsigned int q;
 
 	if (!vfz_may_use(d))
 		return;
 	vfz_op();
-	for (q = 0; q < d->nvqs; q++)
-		more |= vfz_serve_queue(d, q);
+	/*
+	 * A device that holds buffers (take) may have filled some in
+	 * answer to another queue's requests: a second look delivers them.
+	 */
+	for (pass = 0; pass < (d->model->take ? 2 : 1); pass++)
+		for (q = 0; q < d->nvqs; q++)
+			more |= vfz_serve_queue(d, q);
 
 	if (d->model->change_config && vfz_chance(d, VFZ_CONFIG_CHANGE)) {
 		u8 config[VFZ_CONFIG_MAX];
@@ -629,6 +646,7 @@ static const struct virtbus_transport_ops vfz_ops = {
 static const struct vfz_model *const vfz_models[] = {
 	&vfz_blk_model,
 	&vfz_rng_model,
+	&vfz_net_model,
 };
 
 static void vfz_release(struct device *dev)

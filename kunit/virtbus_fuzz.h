@@ -37,6 +37,9 @@ struct vfz_req {
  * @max_vqs: queues it has, at most VFZ_MAX_VQS
  * @init: optional; set up its state and config space
  * @exit: optional; free what @init allocated
+ * @take: optional; whether the device uses the chain @req, the next one
+ *	available on queue @q, now: a receive queue holds its buffers until
+ *	a packet comes. False leaves it, and those after it, in the ring.
  * @serve: answer one request on queue @q, as the device type prescribes
  * @change_config: optional; make a config change such a device may
  *	make, in @config (a copy the caller stores and announces)
@@ -49,6 +52,8 @@ struct vfz_model {
 	unsigned int max_vqs;
 	int (*init)(struct vfz_dev *d);
 	void (*exit)(struct vfz_dev *d);
+	bool (*take)(struct vfz_dev *d, unsigned int q,
+		     const struct vfz_req *req);
 	void (*serve)(struct vfz_dev *d, unsigned int q, struct vfz_req *req);
 	void (*change_config)(struct vfz_dev *d, u8 *config);
 };
@@ -86,6 +91,7 @@ struct vfz_dev {
 
 extern const struct vfz_model vfz_blk_model;
 extern const struct vfz_model vfz_rng_model;
+extern const struct vfz_model vfz_net_model;
 
 u32 vfz_random(struct vfz_dev *d);
 void vfz_driver_bug(struct vfz_dev *d, unsigned int q, const char *why);

@@ -1,18 +1,19 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# Device-side fuzzing: the virtbus_fuzz transport plays two block devices
-# and an entropy device with the real virtbus_blk and virtbus_rng bound,
-# misbehaving from a seed (see kunit/virtbus_fuzz.c), while programs read
-# and write the disks and read /dev/hwrng, and the devices are unbound
-# and probed again every three seconds. Each seed ends by removing the devices
+# Device-side fuzzing: the virtbus_fuzz transport plays two block devices,
+# an entropy device and a network device with the real virtbus_blk,
+# virtbus_rng and virtbus_net bound, misbehaving from a seed (see
+# kunit/virtbus_fuzz.c), while programs read and write the disks, read
+# /dev/hwrng and ping the network device's neighbour, and the devices are
+# unbound and probed again every three seconds. Each seed ends by removing the devices
 # with the I/O still running. Failed I/O and broken queues are
 # the right outcome; a kernel report (checked by the host, as in every
 # test) or a program that does not finish is a failure, and so is a chain
 # the device side finds malformed ("driver bug").
 #
 # First an honest run (chaos 0): data written to a fuzz disk reads back
-# the same and no fault is counted, which is what makes the fuzz device a
+# the same, echoes of every size come back intact and no fault is counted, which is what makes the fuzz device a
 # device worth trusting when it tells the truth.
 #
 # Kernel arguments (make fuzz sets them): vfuzz.seconds=N runs random
@@ -38,6 +39,7 @@ done
 rmmod virtbus_blk 2>/dev/null
 modprobe virtbus_blk timeout=2 || fail "modprobe virtbus_blk"
 modprobe virtbus_rng || fail "modprobe virtbus_rng"
+modprobe virtbus_net || fail "modprobe virtbus_net"
 
 # The disks of the fuzz devices, by name (vbdX).
 fuzz_disks() {
@@ -49,12 +51,30 @@ fuzz_disks() {
 	done
 }
 
+# The network interfaces of the fuzz devices.
+fuzz_ifaces() {
+	for n in /sys/class/net/*; do
+		case $(readlink -f "$n/device") in
+		*/virtbus_fuzz/*) echo "${n##*/}" ;;
+		esac
+	done
+}
+
+# net_up IFACE: up, with an address of its own; prints the neighbour's,
+# which the fuzz device's wire answers (ARP and ICMP echo).
+net_up() {
+	n=$(($(cat "/sys/class/net/$1/ifindex" 2>/dev/null || echo 0) % 250))
+	ip link set "$1" up 2>/dev/null
+	ip addr add "10.98.$n.1/24" dev "$1" 2>/dev/null
+	echo "10.98.$n.2"
+}
+
 stat_of() {	# stat_of NAME: a counter of the loaded module
 	sed -n "s/^$1 //p" /sys/kernel/debug/virtbus_fuzz/stats
 }
 
 # --- the honest device ---
-modprobe virtbus_fuzz seed=1 chaos=0 devices=blk,rng || fail "modprobe virtbus_fuzz (honest)"
+modprobe virtbus_fuzz seed=1 chaos=0 devices=blk,rng,net || fail "modprobe virtbus_fuzz (honest)"
 disk=$(fuzz_disks)
 [ -n "$disk" ] || fail "the honest fuzz device has no disk"
 head -c 1048576 /dev/urandom >/tmp/pattern
@@ -66,10 +86,16 @@ got=$(dd if="/dev/$disk" bs=64k skip=8 count=16 2>/dev/null | md5sum)
 [ "$got" = "$want" ] || fail "the honest disk returned other data"
 head -c 1024 /dev/hwrng >/tmp/rng
 [ "$(wc -c </tmp/rng)" = 1024 ] || fail "the honest entropy device gave $(wc -c </tmp/rng) bytes"
+iface=$(fuzz_ifaces)
+[ -n "$iface" ] || fail "the honest fuzz device has no network interface"
+peer=$(net_up "$iface")
+wait_for 30 grep -qx 1 "/sys/class/net/$iface/carrier" 2>/dev/null ||
+	fail "no carrier on the honest $iface"
+pingsize "$peer" 0 1472 || fail "echoes through the honest $iface"
 bugs=$(stat_of driver_bugs)
 faults=$(awk 'NR > 6 { n += $2 } END { print n }' /sys/kernel/debug/virtbus_fuzz/stats)
 [ "$bugs" = 0 ] && [ "$faults" = 0 ] || fail "honest run: $bugs driver bugs, $faults faults"
-echo "fuzz: honest device: 1 MiB written and read back, 1 KiB of entropy, no fault"
+echo "fuzz: honest devices: 1 MiB written and read back, 1 KiB of entropy, echoes of 0-1472 bytes intact, no fault"
 rmmod virtbus_fuzz || fail "rmmod virtbus_fuzz (honest)"
 
 # --- misbehaving devices ---
@@ -97,7 +123,7 @@ rebind_all() {
 run_seed() {
 	echo "fuzz: seed $1 chaos $2"
 	echo "<6>virtbus-fuzz: seed $1 chaos $2" >/dev/kmsg
-	modprobe virtbus_fuzz seed="$1" chaos="$2" devices=blk,blk,rng ||
+	modprobe virtbus_fuzz seed="$1" chaos="$2" devices=blk,blk,rng,net ||
 		fail "seed $1: modprobe virtbus_fuzz"
 	end=$(($(date +%s) + $3))
 	pids=
@@ -121,6 +147,19 @@ run_seed() {
 	(
 		while [ "$(date +%s)" -lt "$end" ]; do
 			dd if=/dev/hwrng of=/dev/null bs=512 count=64 2>/dev/null
+		done
+	) &
+	pids="$pids $!"
+	# Echoes of 32 sizes from a random start at a time; a reply that
+	# does not come costs pingsize three seconds a size, a gone
+	# interface nothing.
+	(
+		while [ "$(date +%s)" -lt "$end" ]; do
+			for i in $(fuzz_ifaces); do
+				s=$(($(od -An -N2 -tu2 /dev/urandom) % 1440))
+				pingsize "$(net_up "$i")" "$s" $((s + 31)) >/dev/null 2>&1
+			done
+			[ -n "$(fuzz_ifaces)" ] || sleep 0.2
 		done
 	) &
 	pids="$pids $!"
@@ -180,4 +219,5 @@ echo "fuzz: $seeds runs, $ops device operations in ${took}s ($((ops / (took > 0 
 # Nothing holds the drivers: they unload.
 rmmod virtbus_blk || fail "rmmod virtbus_blk after fuzzing"
 rmmod virtbus_rng || fail "rmmod virtbus_rng after fuzzing"
+rmmod virtbus_net || fail "rmmod virtbus_net after fuzzing"
 note "fuzz: pass"
