@@ -123,10 +123,11 @@ int virtbus_negotiate(struct virtbus_device *vdev,
 	/*
 	 * With its memory encrypted, a guest cannot give a device physical
 	 * addresses to read at will: buffers must bounce through memory it
-	 * shares, which only the DMA API does, for a device that accepts
-	 * being behind it (ACCESS_PLATFORM) and so is a modern one.
+	 * shares. The DMA API does that, for a device that accepts being
+	 * behind it (ACCESS_PLATFORM) and so is a modern one; a transport
+	 * that bounces every buffer itself does it for any device.
 	 */
-	if (cc_platform_has(CC_ATTR_GUEST_MEM_ENCRYPT) &&
+	if (cc_platform_has(CC_ATTR_GUEST_MEM_ENCRYPT) && !vdev->ops->bounces &&
 	    (!virtbus_has_feature(vdev, VIRTBUS_F_VERSION_1) ||
 	     !virtbus_has_feature(vdev, VIRTBUS_F_ACCESS_PLATFORM))) {
 		dev_err(&vdev->dev,

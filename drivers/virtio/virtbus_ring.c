@@ -16,6 +16,12 @@
  * ring: there what the CPU calls physical is not what the device sees,
  * and only the DMA API (Xen's) knows the translation.
  *
+ * Those two are only the default ways (struct virtbus_vq_mem_ops) to give
+ * the device memory. A transport whose device reaches nothing but a
+ * shared region brings its own: ring memory from the region, and buffers
+ * copied in and out of it by map and unmap. The ring never looks at a
+ * device address; it only hands them to the device and back to unmap.
+ *
  * Never trust the device. Everything needed to tear a buffer down
  * (addresses, lengths, directions, chain links, the free list) lives in
  * memory the device cannot reach, and the ring's descriptor and available
@@ -64,6 +70,8 @@ struct vb_desc_state {
 struct vb_vq {
 	struct virtbus_vq vq;
 	struct device *dma_dev;
+	const struct virtbus_vq_mem_ops *mem;
+	size_t max_map;		/* the longest piece or table mem maps */
 	bool (*notify)(struct virtbus_vq *vq);
 
 	unsigned int num;
@@ -77,7 +85,6 @@ struct vb_vq {
 	bool event_idx;
 	bool indirect;
 	bool strong_barriers;
-	bool use_dma_api;
 	unsigned long flags;
 
 	u16 free_head;
@@ -210,15 +217,15 @@ EXPORT_SYMBOL_NS_GPL(virtbus_vq_size, VIRTBUS);
  * @vq: the queue
  *
  * Drivers that size their segments (block limits, say) stay below this:
- * behind an IOMMU or bounce buffers the DMA API has a limit per mapping.
+ * behind an IOMMU or bounce buffers the DMA API has a limit per mapping,
+ * and so may a transport that copies buffers. The queue refuses longer
+ * pieces.
  *
- * Return: that limit in bytes, or SIZE_MAX where buffers are not mapped.
+ * Return: that limit in bytes, or SIZE_MAX where there is none.
  */
 size_t virtbus_vq_max_dma_size(const struct virtbus_vq *vq)
 {
-	const struct vb_vq *vb = to_vb_const(vq);
-
-	return vb->use_dma_api ? dma_max_mapping_size(vb->dma_dev) : SIZE_MAX;
+	return to_vb_const(vq)->max_map;
 }
 EXPORT_SYMBOL_NS_GPL(virtbus_vq_max_dma_size, VIRTBUS);
 
@@ -245,43 +252,111 @@ static bool vb_use_dma_api(struct virtbus_device *vdev)
 	       xen_domain();
 }
 
+/* The default operations: the DMA API on the transport's DMA device... */
+static void *vb_dma_alloc_ring(struct virtbus_vq *vq, size_t size,
+			       dma_addr_t *addr)
+{
+	return dma_alloc_coherent(to_vb(vq)->dma_dev, size, addr, GFP_KERNEL);
+}
+
+static void vb_dma_free_ring(struct virtbus_vq *vq, void *ring, size_t size,
+			     dma_addr_t addr)
+{
+	dma_free_coherent(to_vb(vq)->dma_dev, size, ring, addr);
+}
+
+static int vb_dma_map(struct virtbus_vq *vq, struct page *page,
+		      unsigned int offset, size_t len,
+		      enum dma_data_direction dir, dma_addr_t *addr)
+{
+	struct device *dev = to_vb(vq)->dma_dev;
+
+	*addr = dma_map_page(dev, page, offset, len, dir);
+	return dma_mapping_error(dev, *addr) ? -ENOMEM : 0;
+}
+
+static void vb_dma_unmap(struct virtbus_vq *vq, dma_addr_t addr, size_t len,
+			 enum dma_data_direction dir)
+{
+	dma_unmap_page(to_vb(vq)->dma_dev, addr, len, dir);
+}
+
+static size_t vb_dma_max_mapping_size(struct virtbus_vq *vq)
+{
+	return dma_max_mapping_size(to_vb(vq)->dma_dev);
+}
+
+static const struct virtbus_vq_mem_ops vb_dma_mem_ops = {
+	.alloc_ring = vb_dma_alloc_ring,
+	.free_ring = vb_dma_free_ring,
+	.map = vb_dma_map,
+	.unmap = vb_dma_unmap,
+	.max_mapping_size = vb_dma_max_mapping_size,
+};
+
+/* ...and physical addresses, where nothing is mapped or unmapped. */
+static void *vb_phys_alloc_ring(struct virtbus_vq *vq, size_t size,
+				dma_addr_t *addr)
+{
+	void *p = alloc_pages_exact(size, GFP_KERNEL);
+
+	if (p)
+		*addr = virt_to_phys(p);
+	return p;
+}
+
+static void vb_phys_free_ring(struct virtbus_vq *vq, void *ring, size_t size,
+			      dma_addr_t addr)
+{
+	free_pages_exact(ring, size);
+}
+
+static int vb_phys_map(struct virtbus_vq *vq, struct page *page,
+		       unsigned int offset, size_t len,
+		       enum dma_data_direction dir, dma_addr_t *addr)
+{
+	*addr = page_to_phys(page) + offset;
+	return 0;
+}
+
+static const struct virtbus_vq_mem_ops vb_phys_mem_ops = {
+	.alloc_ring = vb_phys_alloc_ring,
+	.free_ring = vb_phys_free_ring,
+	.map = vb_phys_map,
+};
+
 /* The device address of a piece of a buffer; false if it has none. */
-static bool vb_map(const struct vb_vq *vb, struct page *page,
+static bool vb_map(struct vb_vq *vb, struct page *page,
 		   unsigned int offset, size_t len,
 		   enum dma_data_direction dir, dma_addr_t *addr)
 {
-	if (!vb->use_dma_api) {
-		*addr = page_to_phys(page) + offset;
-		return true;
-	}
-	*addr = dma_map_page(vb->dma_dev, page, offset, len, dir);
-	return !dma_mapping_error(vb->dma_dev, *addr);
+	return !vb->mem->map(&vb->vq, page, offset, len, dir, addr);
 }
 
-static void vb_unmap(const struct vb_vq *vb, dma_addr_t addr, size_t len,
+static void vb_unmap(struct vb_vq *vb, dma_addr_t addr, size_t len,
 		     enum dma_data_direction dir)
 {
-	if (vb->use_dma_api)
-		dma_unmap_page(vb->dma_dev, addr, len, dir);
+	if (vb->mem->unmap)
+		vb->mem->unmap(&vb->vq, addr, len, dir);
 }
 
-static void vb_unmap_one(const struct vb_vq *vb, const struct vb_desc_extra *e)
+static void vb_unmap_one(struct vb_vq *vb, const struct vb_desc_extra *e)
 {
 	vb_unmap(vb, e->addr, e->len, e->flags & VIRTBUS_DESC_F_WRITE ?
 		 DMA_FROM_DEVICE : DMA_TO_DEVICE);
 }
 
 /*
- * Through the DMA API, an indirect table is allocated with our copy of
- * its entries right after it, to unmap them from; only the table itself
- * is mapped for the device. With physical addresses there is nothing to
- * unmap, and no copy.
+ * Where mappings are undone, an indirect table is allocated with our
+ * copy of its entries right after it, to unmap them from; only the table
+ * itself is mapped for the device. With physical addresses there is
+ * nothing to unmap, and no copy.
  */
 static struct vb_desc_extra *vb_table_extra(const struct vb_vq *vb,
 					    struct virtbus_ring_desc *table,
 					    unsigned int n)
 {
-	return vb->use_dma_api ? (struct vb_desc_extra *)(table + n) : NULL;
+	return vb->mem->unmap ? (struct vb_desc_extra *)(table + n) : NULL;
 }
 
 static struct virtbus_ring_desc *vb_alloc_table(const struct vb_vq *vb,
@@ -289,7 +364,7 @@ static struct virtbus_ring_desc *vb_alloc_table(const struct vb_vq *vb,
 {
 	size_t entry = sizeof(struct virtbus_ring_desc);
 
-	if (vb->use_dma_api)
+	if (vb->mem->unmap)
 		entry += sizeof(struct vb_desc_extra);
 	/*
 	 * Any memory will do: the table is mapped like a buffer. Failure is
@@ -355,7 +430,8 @@ struct vb_req {
  * a buffer has at most vb->num pieces, whichever way it is added. And
  * "Drivers MUST NOT add a descriptor chain longer than 2^32 bytes in
  * total" (1.1, 2.6.5.2; 1.2, 2.7.5.2): we stop one byte short, so that
- * the writable part always fits the used ring's 32-bit length.
+ * the writable part always fits the used ring's 32-bit length. No piece
+ * may be longer than the transport maps.
  */
 static int vb_measure(const struct vb_vq *vb, struct vb_req *req)
 {
@@ -370,7 +446,7 @@ static int vb_measure(const struct vb_vq *vb, struct vb_req *req)
 		for (sg = req->sgs[i]; sg && n < req->per_list;
 		     sg = sg_next(sg)) {
 			n++;
-			if (++req->pieces > vb->num)
+			if (++req->pieces > vb->num || sg->length > vb->max_map)
 				return -EINVAL;
 			bytes += sg->length;
 			if (i >= req->out_sgs)
@@ -410,7 +486,7 @@ static void vb_set_desc(struct virtbus_ring_desc *d, struct vb_desc_extra *e,
  * back. On failure everything mapped so far is unmapped and the free
  * list is as it was.
  */
-static int vb_map_pieces(const struct vb_vq *vb, const struct vb_req *req,
+static int vb_map_pieces(struct vb_vq *vb, const struct vb_req *req,
 			 struct virtbus_ring_desc *d, struct vb_desc_extra *e,
 			 bool in_ring, u16 first, u16 *last, u16 *after)
 {
@@ -446,8 +522,8 @@ static int vb_map_pieces(const struct vb_vq *vb, const struct vb_req *req,
 
 unwind:
 	/*
-	 * Every piece mapped so far still links to the next one. (Only
-	 * the DMA API fails to map, and with it there is always a copy.)
+	 * Every piece mapped so far still links to the next one. Without
+	 * a copy there is no unmap, and nothing to undo.
 	 */
 	for (idx = first; e && k; k--, idx = e[idx].next)
 		vb_unmap_one(vb, &e[idx]);
@@ -474,7 +550,7 @@ static int vb_add_table(struct vb_vq *vb, const struct vb_req *req,
 	 */
 	if (!vb_map(vb, virt_to_page(table), offset_in_page(table), size,
 		    DMA_TO_DEVICE, &addr)) {
-		/* Only the DMA API fails, and then @te is there. */
+		/* Without @te there is no unmap, and nothing to undo. */
 		for (n = 0; te && n < req->pieces; n++)
 			vb_unmap_one(vb, &te[n]);
 		return -ENOMEM;
@@ -521,8 +597,12 @@ static int vb_add(struct vb_vq *vb, struct vb_req *req, void *data,
 	if (err)
 		return err;
 
-	/* A table saves ring space; without memory for one, go direct. */
-	if (vb->indirect && req->pieces > 1 && vb->vq.num_free)
+	/*
+	 * A table saves ring space; without memory for one, or where it
+	 * would be longer than the transport maps, go direct.
+	 */
+	if (vb->indirect && req->pieces > 1 && vb->vq.num_free &&
+	    req->pieces * sizeof(*table) <= vb->max_map)
 		table = vb_alloc_table(vb, req->pieces, gfp);
 	needed = table ? 1 : req->pieces;
 	if (vb->vq.num_free < needed) {
@@ -570,8 +650,8 @@ static int vb_add(struct vb_vq *vb, struct vb_req *req, void *data,
  *
  * Return: 0; -ENOSPC if there are not enough free descriptors now; -EIO
  * if the queue is broken; -EINVAL for no token, no pieces, more pieces
- * than virtbus_vq_size() or 4 GiB or more in all; -ENOMEM if a mapping
- * failed.
+ * than virtbus_vq_size(), a piece longer than virtbus_vq_max_dma_size()
+ * or 4 GiB or more in all; -ENOMEM if a mapping failed.
  */
 int virtbus_vq_add_sgs(struct virtbus_vq *vq, struct scatterlist *sgs[],
 		       unsigned int out_sgs, unsigned int in_sgs,
@@ -966,59 +1046,46 @@ irqreturn_t virtbus_vq_interrupt(int irq, void *opaque)
 }
 EXPORT_SYMBOL_NS_GPL(virtbus_vq_interrupt, VIRTBUS);
 
-/* The ring's memory, zeroed, and its device address. */
-static void *vb_alloc_ring(struct vb_vq *vb, size_t size, dma_addr_t *addr)
-{
-	void *p;
-
-	if (vb->use_dma_api)
-		return dma_alloc_coherent(vb->dma_dev, size, addr, GFP_KERNEL);
-	p = alloc_pages_exact(size, GFP_KERNEL | __GFP_ZERO);
-	if (p)
-		*addr = virt_to_phys(p);
-	return p;
-}
-
-static void vb_free_ring(struct vb_vq *vb)
-{
-	if (vb->use_dma_api)
-		dma_free_coherent(vb->dma_dev, vb->ring_size, vb->ring,
-				  vb->ring_dma);
-	else
-		free_pages_exact(vb->ring, vb->ring_size);
-}
-
 /**
  * virtbus_vq_new - build a ring for a transport
  * @vdev: the device; its features are negotiated already
- * @params: index, size, alignment, DMA device, notify and the driver's
- *	callback and name
+ * @params: index, size, alignment, DMA device or memory operations,
+ *	notify and the driver's callback and name
  *
  * The ring is one zeroed block in the legacy layout: descriptors,
  * available ring, padding to @params->align (a power of two, at least 4),
- * used ring. It is coherent memory for @params->dma_dev when the device
- * negotiated ACCESS_PLATFORM, and so are the buffers mapped; otherwise
- * the device is given physical addresses. Indirect descriptors, the
+ * used ring. The transport's @params->mem_ops provide it and map the
+ * buffers, if it has them. Otherwise it is coherent memory for
+ * @params->dma_dev when the device negotiated ACCESS_PLATFORM, and so
+ * are the buffers mapped; else the device is given physical addresses.
+ * Indirect descriptors, the
  * event index and platform ordering follow the negotiated features. A
  * queue without a callback is polled, and starts with interrupts
  * disabled. The queue joins @vdev->vqs; if the device is broken already,
  * so is the queue. Process context.
  *
- * Return: the queue; ERR_PTR(-EINVAL) for bad parameters, -ENOMEM if
- * memory for it is short (a smaller ring may still fit).
+ * Return: the queue; ERR_PTR(-EINVAL) for bad parameters or ring memory
+ * not aligned as asked, -ENOMEM if memory for it is short (a smaller
+ * ring may still fit).
  */
 struct virtbus_vq *virtbus_vq_new(struct virtbus_device *vdev,
 				  const struct virtbus_vq_params *params)
 {
+	const struct virtbus_vq_mem_ops *mem = params->mem_ops;
 	unsigned int num = params->num, i;
 	unsigned long flags;
 	struct vb_vq *vb;
+	int err = -ENOMEM;
 
 	/* The used ring holds 32-bit fields: it needs 4-byte alignment. */
 	if (!num || !is_power_of_2(num) || num > VIRTBUS_RING_MAX_SIZE ||
 	    params->align < 4 || !is_power_of_2(params->align) ||
-	    !params->notify || !params->dma_dev)
+	    !params->notify || (!mem && !params->dma_dev))
 		return ERR_PTR(-EINVAL);
+	if (mem && (!mem->alloc_ring || !mem->free_ring || !mem->map))
+		return ERR_PTR(-EINVAL);
+	if (!mem)
+		mem = vb_use_dma_api(vdev) ? &vb_dma_mem_ops : &vb_phys_mem_ops;
 
 	vb = kzalloc(sizeof(*vb), GFP_KERNEL);
 	if (!vb)
@@ -1029,11 +1096,25 @@ struct virtbus_vq *virtbus_vq_new(struct virtbus_device *vdev,
 		goto fail;
 
 	vb->dma_dev = params->dma_dev;
-	vb->use_dma_api = vb_use_dma_api(vdev);
+	vb->mem = mem;
+	/* What the operations may look at while the ring is being built. */
+	vb->vq.vdev = vdev;
+	vb->vq.index = params->index;
+	vb->vq.name = params->name;
+	vb->max_map = mem->max_mapping_size ?
+		      mem->max_mapping_size(&vb->vq) : SIZE_MAX;
 	vb->ring_size = virtbus_ring_legacy_size(num, params->align);
-	vb->ring = vb_alloc_ring(vb, vb->ring_size, &vb->ring_dma);
+	vb->ring = mem->alloc_ring(&vb->vq, vb->ring_size, &vb->ring_dma);
 	if (!vb->ring)
 		goto fail;
+	/* The layout's offsets hold on both sides only from aligned starts. */
+	if (!IS_ALIGNED((unsigned long)vb->ring | vb->ring_dma,
+			params->align)) {
+		mem->free_ring(&vb->vq, vb->ring, vb->ring_size, vb->ring_dma);
+		err = -EINVAL;
+		goto fail;
+	}
+	memset(vb->ring, 0, vb->ring_size);
 	vb->desc = vb->ring;
 	vb->avail = vb->ring + VIRTBUS_RING_DESC_SIZE(num);
 	vb->used = vb->ring + ALIGN(VIRTBUS_RING_DESC_SIZE(num) +
@@ -1049,9 +1130,6 @@ struct virtbus_vq *virtbus_vq_new(struct virtbus_device *vdev,
 	for (i = 0; i < num - 1; i++)
 		vb->extra[i].next = i + 1;
 
-	vb->vq.vdev = vdev;
-	vb->vq.index = params->index;
-	vb->vq.name = params->name;
 	vb->vq.callback = params->callback;
 	vb->vq.num_free = num;
 
@@ -1070,7 +1148,7 @@ fail:
 	kvfree(vb->state);
 	kvfree(vb->extra);
 	kfree(vb);
-	return ERR_PTR(-ENOMEM);
+	return ERR_PTR(err);
 }
 EXPORT_SYMBOL_NS_GPL(virtbus_vq_new, VIRTBUS);
 
@@ -1097,7 +1175,7 @@ void virtbus_vq_del(struct virtbus_vq *vq)
 			 vq->index, vq->name, vb->in_flight);
 	while (virtbus_vq_detach_unused_buf(vq))
 		;
-	vb_free_ring(vb);
+	vb->mem->free_ring(vq, vb->ring, vb->ring_size, vb->ring_dma);
 	kvfree(vb->state);
 	kvfree(vb->extra);
 	kfree(vb);

@@ -41,6 +41,10 @@
  *	interrupt handlers to finish
  * @get_vq_affinity: optional; the CPUs queue @index's interrupt was
  *	spread to, or NULL if it was not
+ * @bounces: the device never reaches the guest's own memory: every ring
+ *	and buffer is copied through memory the transport shares with it
+ *	(its queues' &virtbus_vq_mem_ops do that). Such a device is safe in
+ *	a guest whose memory is encrypted without ACCESS_PLATFORM.
  */
 struct virtbus_transport_ops {
 	const char *name;
@@ -63,11 +67,51 @@ struct virtbus_transport_ops {
 	void (*synchronize_cbs)(struct virtbus_device *vdev);
 	const struct cpumask *(*get_vq_affinity)(struct virtbus_device *vdev,
 						 unsigned int index);
+	bool bounces;
 };
 
 int virtbus_register_device(struct virtbus_device *vdev);
 void virtbus_unregister_device(struct virtbus_device *vdev);
 void virtbus_config_changed(struct virtbus_device *vdev);
+
+/**
+ * struct virtbus_vq_mem_ops - how a transport gives its device memory
+ * @alloc_ring: memory for a ring of @size bytes, aligned for its device
+ *	address and its CPU address to the queue's alignment; sets *@addr
+ *	to the device address and returns the CPU address, or NULL if there
+ *	is none. The ring zeroes it. Process context; of @vq only @vdev,
+ *	@index and @name are set.
+ * @free_ring: release what @alloc_ring returned. Process context.
+ * @map: give the device @len bytes at @offset in @page, which it reads
+ *	(@dir DMA_TO_DEVICE) or writes (DMA_FROM_DEVICE): a piece of a
+ *	buffer, or an indirect table the ring wrote. Sets *@addr; returns 0
+ *	or a negative errno. Must not sleep: it runs under the driver's
+ *	queue lock, possibly with interrupts off.
+ * @unmap: optional; undo one @map, called with what it was given and
+ *	returned; after it the CPU sees what the device wrote. Without it
+ *	mappings need no undoing, and the ring keeps no record to undo them
+ *	from. Must not sleep.
+ * @max_mapping_size: optional; the largest @len @map takes. The ring
+ *	refuses longer pieces and does not build longer indirect tables.
+ *	Without it there is no limit.
+ *
+ * Without operations of its own, a transport's rings and buffers go
+ * through the DMA API on &virtbus_vq_params.dma_dev when the device
+ * negotiated ACCESS_PLATFORM (or in a Xen guest), and are given as
+ * physical addresses otherwise.
+ */
+struct virtbus_vq_mem_ops {
+	void *(*alloc_ring)(struct virtbus_vq *vq, size_t size,
+			    dma_addr_t *addr);
+	void (*free_ring)(struct virtbus_vq *vq, void *ring, size_t size,
+			  dma_addr_t addr);
+	int (*map)(struct virtbus_vq *vq, struct page *page,
+		   unsigned int offset, size_t len,
+		   enum dma_data_direction dir, dma_addr_t *addr);
+	void (*unmap)(struct virtbus_vq *vq, dma_addr_t addr, size_t len,
+		      enum dma_data_direction dir);
+	size_t (*max_mapping_size)(struct virtbus_vq *vq);
+};
 
 /**
  * struct virtbus_vq_params - how a transport wants a ring built
@@ -76,7 +120,10 @@ void virtbus_config_changed(struct virtbus_device *vdev);
  * @align: alignment of the used ring, a power of two of at least 4 (the
  *	legacy layout is one block)
  * @dma_dev: the device the ring and buffers are mapped for, when the
- *	device negotiated ACCESS_PLATFORM (else it is given physical addresses)
+ *	device negotiated ACCESS_PLATFORM (else it is given physical
+ *	addresses); may be NULL with @mem_ops
+ * @mem_ops: optional; the transport's own way to give the device memory,
+ *	instead of the DMA API or physical addresses
  * @notify: tells the device the queue has new buffers; false if that failed
  * @callback: the driver's used-buffer callback (may be NULL)
  * @name: the driver's name for the queue
@@ -86,6 +133,7 @@ struct virtbus_vq_params {
 	unsigned int num;
 	unsigned int align;
 	struct device *dma_dev;
+	const struct virtbus_vq_mem_ops *mem_ops;
 	bool (*notify)(struct virtbus_vq *vq);
 	void (*callback)(struct virtbus_vq *vq);
 	const char *name;

@@ -12,8 +12,8 @@
 # virtbus_blk_test last: it feeds the real driver a device that
 # interrupts early, which took the guest down before that was fixed.
 for m in virtbus_match_test virtbus_bus_test virtbus_ring_test \
-	 virtbus_rng_test virtbus_net_test virtbus_console_test \
-	 virtbus_blk_test; do
+	 virtbus_ring_mem_test virtbus_rng_test virtbus_net_test \
+	 virtbus_console_test virtbus_blk_test; do
 	modprobe "$m" || fail "modprobe $m"
 done
 # One KTAP document from the per-suite results: each file carries its own
@@ -31,6 +31,7 @@ for d in /sys/kernel/debug/kunit/*; do
 done
 echo "VIRTBUS-KTAP-END"
 for m in virtbus_blk_test virtbus_net_test virtbus_rng_test \
-	 virtbus_ring_test virtbus_bus_test virtbus_match_test; do
+	 virtbus_ring_mem_test virtbus_ring_test virtbus_bus_test \
+	 virtbus_match_test; do
 	rmmod "$m" || fail "rmmod $m"
 done
